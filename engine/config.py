@@ -1,0 +1,350 @@
+"""Experiment configuration: frozen dataclasses, validated in one place, read from and written to TOML.
+
+Every key is optional; the defaults below are the documented ones (README.md lists them). Errors name the key,
+the bad value and what is allowed, so the CLI and the GUI can show them to people unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+# A run file keeps every snapshot in memory and on disk: cap it so a typo (m = 10**6) fails fast, not after
+# swapping. 1 GiB holds m = 5,000, d = 3 for 16,000 steps at record.every = 20 about eight times over.
+MAX_HISTORY_BYTES = 1 << 30
+
+ACTIVATIONS = ("relu", "relu_centered", "abs")
+EVEN_ACTIVATIONS = ("relu_centered", "abs")
+
+
+class ConfigError(ValueError):
+    """A configuration value that is not allowed; the message names the key, the value and the fix."""
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    dim: int = 3  # input dimension d; 2 draws a circle, > 3 is projected for display
+    width: int = 3  # k teacher neurons
+    signs: list[int] = field(default_factory=list)  # signs of a_i*; empty: alternating +1, -1, +1, ...
+    weights: list[float] = field(default_factory=list)  # |a_i*|; empty: all 1
+    directions: list[list[float]] = field(default_factory=list)  # normalized on load; empty: random
+    min_angle_deg: float = 45.0  # separation of random directions (modulo ± for even activations)
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    width: int = 50  # m; no 1/m scaling, so the width changes capacity, not the function's scale
+    init: str = "balanced"  # balanced: |a_j| = ||w_j||; symmetric: pairs (a, w), (-a, w) so f = 0 at start
+    init_scale: float = 0.1  # ||w_j|| at initialization
+    output_scale: float = 0.0  # |a_j| at initialization; 0 means "balanced", i.e. equal to init_scale
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    activation: str = "relu_centered"  # relu | relu_centered | abs (PAPER.md §3)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    kind: str = "population"  # population: exact closed form; empirical: average over `samples` Gaussians
+    samples: int = 10000  # n, fixed for the run, drawn from the seed
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    mode: str = "plain"  # plain GD, or the paper's three_stage procedure (PAPER.md §5)
+    lr: float = 0.5
+    steps: int = 16000
+    weight_decay: float = 1e-2  # λ at step 0
+    decay_factor: float = 0.5  # λ <- λ * decay_factor every decay_every steps ...
+    decay_every: int = 2000
+    weight_decay_min: float = 1e-4  # ... but never below this floor
+    stage1_lr: float = 0.0  # three_stage: step size η₁ of the first-layer step; 0 means √m·d (O(1) norms)
+    ridge: float = 1e-2  # three_stage: λ₂ of the second-layer ridge fit
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    every: int = 20  # snapshot interval in steps; the last step is always recorded
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    seed: int = 0
+    device: str = "auto"  # auto picks cuda when available
+    dtype: str = "float64"
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    student: StudentConfig = field(default_factory=StudentConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def is_even(self) -> bool:
+        """Whether σ is even, so that ±w are the same feature."""
+        return self.model.activation in EVEN_ACTIVATIONS
+
+    def teacher_signs(self) -> list[int]:
+        k = self.teacher.width
+        return list(self.teacher.signs) or [1 if i % 2 == 0 else -1 for i in range(k)]
+
+    def teacher_weights(self) -> list[float]:
+        return list(self.teacher.weights) or [1.0] * self.teacher.width
+
+    def snapshot_count(self) -> int:
+        """Snapshots a full run records: step 0, every `record.every` steps, the last step, stage boundaries."""
+        n = self.optim.steps // self.record.every + 2
+        return n + (2 if self.optim.mode == "three_stage" else 0)
+
+
+SECTIONS: dict[str, type] = {
+    "teacher": TeacherConfig,
+    "student": StudentConfig,
+    "model": ModelConfig,
+    "loss": LossConfig,
+    "optim": OptimConfig,
+    "record": RecordConfig,
+}
+
+# Allowed values of the string keys, and lower bounds of numbers: (minimum, inclusive?).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "device": ("auto", "cpu", "cuda"),
+    "dtype": ("float32", "float64"),
+    "student.init": ("balanced", "symmetric"),
+    "model.activation": ACTIVATIONS,
+    "loss.kind": ("population", "empirical"),
+    "optim.mode": ("plain", "three_stage"),
+}
+LOWER: dict[str, tuple[float, bool]] = {
+    "seed": (0, True),
+    "teacher.dim": (2, True),
+    "teacher.width": (1, True),
+    "teacher.min_angle_deg": (0, True),
+    "student.width": (1, True),
+    "student.init_scale": (0, False),
+    "student.output_scale": (0, True),
+    "loss.samples": (1, True),
+    "optim.lr": (0, False),
+    "optim.steps": (0, True),
+    "optim.weight_decay": (0, True),
+    "optim.decay_factor": (0, False),
+    "optim.decay_every": (1, True),
+    "optim.weight_decay_min": (0, True),
+    "optim.stage1_lr": (0, True),
+    "optim.ridge": (0, True),
+    "record.every": (1, True),
+}
+UPPER: dict[str, float] = {"optim.decay_factor": 1.0, "teacher.min_angle_deg": 90.0}
+
+
+def key_help(key: str) -> str:
+    """What a key allows, in words: used by error messages and by the GUI's tooltips."""
+    if key in CHOICES:
+        return "one of " + ", ".join(repr(c) for c in CHOICES[key])
+    if key in LOWER:
+        low, inclusive = LOWER[key]
+        text = f"a number {'>=' if inclusive else '>'} {low:g}"
+        return text + (f" and <= {UPPER[key]:g}" if key in UPPER else "")
+    return "see README.md"
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"{key} = {value!r} is not allowed: expected {allowed}")
+
+
+def _check_scalar(key: str, value: Any) -> None:
+    if key in CHOICES and value not in CHOICES[key]:
+        _fail(key, value, key_help(key))
+    if key in LOWER:
+        low, inclusive = LOWER[key]
+        ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+        if not ok or (key in UPPER and value > UPPER[key]):
+            _fail(key, value, key_help(key))
+
+
+def validate(cfg: RunConfig) -> None:
+    """Raise ConfigError for the first value that is not allowed, naming the key."""
+    for key, value in flatten(cfg).items():
+        _check_scalar(key, value)
+    t, s = cfg.teacher, cfg.student
+    if t.signs and len(t.signs) != t.width:
+        _fail("teacher.signs", t.signs, f"{t.width} entries of +1 or -1 (one per teacher, teacher.width)")
+    if any(x not in (1, -1) for x in t.signs):
+        _fail("teacher.signs", t.signs, "entries +1 or -1")
+    if t.weights and (len(t.weights) != t.width or any(not (w > 0 and math.isfinite(w)) for w in t.weights)):
+        _fail("teacher.weights", t.weights, f"{t.width} positive numbers (teacher.width)")
+    if t.directions:
+        if len(t.directions) != t.width or any(len(v) != t.dim for v in t.directions):
+            _fail("teacher.directions", t.directions, f"{t.width} vectors of length {t.dim} (teacher.width x dim)")
+        if any(not all(math.isfinite(x) for x in v) or math.hypot(*v) == 0 for v in t.directions):
+            _fail("teacher.directions", t.directions, "non-zero finite vectors")
+    if s.width < t.width:
+        _fail("student.width", s.width, f"at least teacher.width = {t.width} neurons")
+    symmetric = s.init == "symmetric" or cfg.optim.mode == "three_stage"
+    if symmetric and s.width % 2:
+        _fail("student.width", s.width, "an even number (symmetric initialization pairs the neurons)")
+    if cfg.optim.weight_decay_min > cfg.optim.weight_decay:
+        _fail("optim.weight_decay_min", cfg.optim.weight_decay_min, f"<= optim.weight_decay = {cfg.optim.weight_decay:g}")
+    history_bytes = cfg.snapshot_count() * s.width * (t.dim + 1) * 8
+    if history_bytes > MAX_HISTORY_BYTES:
+        _fail(
+            "record.every",
+            cfg.record.every,
+            f"a larger interval: the history would take {history_bytes / 2**30:.1f} GiB "
+            f"(limit {MAX_HISTORY_BYTES / 2**30:.0f} GiB = snapshots x student.width x (dim + 1) x 8 bytes)",
+        )
+
+
+# --- dict / TOML conversion ---------------------------------------------------------------------------------
+
+
+def flatten(cfg: RunConfig) -> dict[str, Any]:
+    """{'seed': 0, ..., 'teacher.dim': 3, ...}: dotted keys, the form of --set and of error messages."""
+    out: dict[str, Any] = {}
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update({f"{f.name}.{g.name}": getattr(value, g.name) for g in fields(value)})
+        else:
+            out[f.name] = value
+    return out
+
+
+def to_dict(cfg: RunConfig) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    """Check a value's type against its default's; ints are accepted where floats are expected."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        if type(value) is not type(default):
+            _fail(key, value, f"a {type(default).__name__}")
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)):
+            _fail(key, value, "a number")
+        return float(value)
+    if isinstance(default, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int):
+            _fail(key, value, "an integer")
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            _fail(key, value, key_help(key) if key in CHOICES else "a string")
+        return value
+    return _coerce_list(key, value)
+
+
+def _coerce_list(key: str, value: Any) -> Any:
+    if not isinstance(value, list):
+        _fail(key, value, "a list")
+    if key == "teacher.directions":
+        if not all(isinstance(v, list) and all(_is_number(x) for x in v) for v in value):
+            _fail(key, value, "a list of vectors, e.g. [[1, 0, 0], [0, 1, 0]]")
+        return [[float(x) for x in v] for v in value]
+    if not all(_is_number(x) for x in value):
+        _fail(key, value, "a list of numbers")
+    return [int(x) for x in value] if key == "teacher.signs" else [float(x) for x in value]
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def from_dict(data: dict[str, Any], base: RunConfig | None = None) -> RunConfig:
+    """Build a validated RunConfig from nested TOML-style data; keys not given keep `base`'s values."""
+    base = base if base is not None else RunConfig()
+    top: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in SECTIONS:
+            if not isinstance(value, dict):
+                _fail(name, value, f"a table [{name}]")
+            section = getattr(base, name)
+            known = {f.name: f for f in fields(section)}
+            updates = {}
+            for key, v in value.items():
+                if key not in known:
+                    raise ConfigError(f"unknown key {name}.{key}; known keys in [{name}]: {', '.join(known)}")
+                updates[key] = _coerce(f"{name}.{key}", v, getattr(section, key))
+            top[name] = replace(section, **updates)
+        elif name in ("seed", "device", "dtype"):
+            top[name] = _coerce(name, value, getattr(base, name))
+        else:
+            raise ConfigError(f"unknown key {name}; known keys: seed, device, dtype, [{'], ['.join(SECTIONS)}]")
+    return replace(base, **top)
+
+
+def loads(text: str, source: str = "config") -> RunConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}") from None
+    return from_dict(data)
+
+
+def load(path: str | Path) -> RunConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        return loads(text, source=str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def dumps(cfg: RunConfig) -> str:
+    data = to_dict(cfg)
+    # Empty lists mean "derived" (random directions, alternating signs): leave them out, TOML reads the same.
+    for section in data.values():
+        if isinstance(section, dict):
+            for key in [k for k, v in section.items() if v == []]:
+                del section[key]
+    return tomli_w.dumps(data)
+
+
+def save(cfg: RunConfig, path: str | Path) -> None:
+    Path(path).write_text(dumps(cfg), encoding="utf-8")
+
+
+# --- overrides ----------------------------------------------------------------------------------------------
+
+
+def parse_value(text: str) -> Any:
+    """A --set value: TOML syntax when it parses (numbers, lists, true), else a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(cfg: RunConfig, assignments: list[str]) -> RunConfig:
+    """Apply `key=value` strings (dotted keys, e.g. optim.lr=0.1), each type-checked against the config."""
+    data: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. optim.lr=0.1")
+        section, dot, name = key.partition(".")
+        if dot:
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"--set {item!r}: {section} is not a table")
+            data[section][name] = parse_value(text.strip())
+        else:
+            data[key] = parse_value(text.strip())
+    return from_dict(data, base=cfg)

@@ -1,0 +1,205 @@
+"""Snapshots of a run, the append-only history that collects them, and the run file (.npz) that stores it.
+
+Memory: a history holds T snapshots of m neurons in d dimensions, T·m·(d + 1) numbers stored in the run's dtype
+(8 bytes for float64), plus five scalars per snapshot. m = 5,000, d = 3, 16,000 steps recorded every 20 steps
+(T = 802) is 128 MB in float64; the config refuses histories over 1 GiB (`engine.config.MAX_HISTORY_BYTES`).
+
+Appending is safe while another thread reads: buffers are written first and the count published last, and a
+grown buffer replaces the old one without touching it, so `view()` always returns consistent arrays.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config as config_mod
+from .config import RunConfig
+from .setup import Teacher
+
+SCHEMA = 1
+RUN_KEYS = (
+    "schema",
+    "config_toml",
+    "teacher_w",
+    "teacher_a",
+    "step",
+    "student_w",
+    "student_a",
+    "loss",
+    "objective",
+    "weight_decay",
+    "stage",
+)
+SCALARS = ("step", "loss", "objective", "weight_decay", "stage")
+
+
+class RunFileError(ValueError):
+    """A file that is not a readable featlearn run; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a run at one step, as read-only numpy arrays copied off the device.
+
+    Attributes
+    ----------
+    step : training step (0 is the initialization).
+    stage : 0 in plain mode; 1, 2, 3 for the stages of the three-stage procedure.
+    student_w : (m, d) first-layer weights.
+    student_a : (m,) second-layer weights.
+    loss : population (or empirical) loss L, unregularized.
+    objective : L_λ = L + λ/2 (‖a‖² + ‖W‖_F²).
+    weight_decay : λ in force at this step.
+    """
+
+    step: int
+    stage: int
+    student_w: np.ndarray
+    student_a: np.ndarray
+    loss: float
+    objective: float
+    weight_decay: float
+
+
+class RunHistory:
+    """Append-only snapshots of one run, with the teacher and the config that produced it."""
+
+    def __init__(self, config: RunConfig, teacher: Teacher, capacity: int = 0, dtype=np.float64) -> None:
+        self.config = config
+        self.teacher = teacher
+        m, d = config.student.width, config.teacher.dim
+        capacity = max(capacity or config.snapshot_count(), 1)
+        self._w = np.empty((capacity, m, d), dtype=dtype)
+        self._a = np.empty((capacity, m), dtype=dtype)
+        self._scalars = {name: np.empty(capacity, dtype=np.int64 if name in ("step", "stage") else np.float64) for name in SCALARS}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, snap: Snapshot) -> None:
+        n = self._count
+        if n and snap.step <= self._scalars["step"][n - 1]:
+            raise ValueError(f"snapshot step {snap.step} is not after the last recorded step")
+        if n == len(self._a):
+            self._grow()
+        self._w[n] = snap.student_w
+        self._a[n] = snap.student_a
+        for name in SCALARS:
+            self._scalars[name][n] = getattr(snap, name)
+        self._count = n + 1  # published last: readers never see a half-written row
+
+    def _grow(self) -> None:
+        # Doubling keeps appends amortized O(1); the old arrays stay valid for readers holding them.
+        grow = lambda arr: np.concatenate([arr, np.empty_like(arr)])  # noqa: E731
+        self._w, self._a = grow(self._w), grow(self._a)
+        self._scalars = {name: grow(arr) for name, arr in self._scalars.items()}
+
+    def view(self) -> dict[str, np.ndarray]:
+        """All recorded arrays up to now, keyed like the run file: step, student_w, student_a, loss, ..."""
+        n = self._count
+        w, a, scalars = self._w, self._a, self._scalars
+        out = {name: arr[:n] for name, arr in scalars.items()}
+        out["student_w"], out["student_a"] = w[:n], a[:n]
+        return out
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._scalars["step"][: self._count]
+
+    def snapshot(self, index: int) -> Snapshot:
+        """The snapshot at position `index` (negative counts from the end)."""
+        n = self._count
+        if not -n <= index < n:
+            raise IndexError(f"snapshot {index} of {n}")
+        i = index % n
+        s = self._scalars
+        return Snapshot(
+            step=int(s["step"][i]),
+            stage=int(s["stage"][i]),
+            student_w=self._w[i],
+            student_a=self._a[i],
+            loss=float(s["loss"][i]),
+            objective=float(s["objective"][i]),
+            weight_decay=float(s["weight_decay"][i]),
+        )
+
+    def index_at_step(self, step: int) -> int:
+        """Index of the last snapshot at or before `step` (0 if `step` precedes them all)."""
+        return max(int(np.searchsorted(self.steps, step, side="right")) - 1, 0)
+
+    # --- run file -------------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the run file (exactly RUN_KEYS) atomically: a temporary file moved into place."""
+        path = Path(path)
+        data = self.view()
+        arrays = {
+            "schema": np.array(SCHEMA),
+            "config_toml": np.array(config_mod.dumps(self.config)),
+            "teacher_w": self.teacher.w,
+            "teacher_a": self.teacher.a,
+            **data,
+        }
+        tmp = path.with_name(path.name + ".part")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunHistory:
+        """Read a run file; anything else (a foreign .npz, pickled content, a truncated file) is a RunFileError."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                missing = [k for k in RUN_KEYS if k not in npz.files]
+                if missing:
+                    raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
+                data = {k: npz[k] for k in RUN_KEYS}
+        except RunFileError:
+            raise
+        except FileNotFoundError:
+            raise RunFileError(f"{path}: no such file") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise RunFileError(f"{path} is not a readable featlearn run file ({exc})") from None
+        return cls._from_arrays(path, data)
+
+    @classmethod
+    def _from_arrays(cls, path: Path, data: dict[str, np.ndarray]) -> RunHistory:
+        if int(data["schema"]) != SCHEMA:
+            raise RunFileError(f"{path} has run-file schema {int(data['schema'])}; this featlearn reads {SCHEMA}")
+        try:
+            cfg = config_mod.loads(str(data["config_toml"]), source=f"{path} (config_toml)")
+        except config_mod.ConfigError as exc:
+            raise RunFileError(f"{path}: {exc}") from None
+        T = len(data["step"])
+        m, d, k = cfg.student.width, cfg.teacher.dim, cfg.teacher.width
+        expected = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
+        expected.update({name: (T,) for name in SCALARS})
+        for key, shape in expected.items():
+            if data[key].shape != shape:
+                raise RunFileError(f"{path} is corrupt: {key} has shape {data[key].shape}, expected {shape}")
+        teacher = Teacher(data["teacher_w"].astype(np.float64), data["teacher_a"].astype(np.float64))
+        if np.any(np.diff(data["step"]) <= 0):
+            raise RunFileError(f"{path} is corrupt: its steps are not increasing")
+        history = cls(cfg, teacher, capacity=T, dtype=data["student_w"].dtype)
+        for i in range(T):
+            history.append(
+                Snapshot(
+                    step=int(data["step"][i]),
+                    stage=int(data["stage"][i]),
+                    student_w=data["student_w"][i],
+                    student_a=data["student_a"][i],
+                    loss=float(data["loss"][i]),
+                    objective=float(data["objective"][i]),
+                    weight_decay=float(data["weight_decay"][i]),
+                )
+            )
+        return history

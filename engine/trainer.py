@@ -1,0 +1,198 @@
+"""Full-batch gradient descent on L_λ, as a generator of frozen snapshots (PAPER.md §5).
+
+    trainer = Trainer(config)
+    for snap in trainer.run():          # step 0, every record.every steps, and the last step
+        history.append(snap)
+
+The trainer holds no threads: a GUI worker or the CLI iterates it and may stop whenever it likes; calling
+`run(until=...)` again continues from where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from .config import RunConfig
+from .history import RunHistory, Snapshot
+from .kernels import activation_fn, pair_kernel
+from .objective import EmpiricalObjective, PopulationObjective, regularizer
+from .setup import draw_samples, init_student, make_teacher, resolve_device
+
+# A loss this many times its start (or above it, for tiny starts) means GD has left the basin for good.
+EXPLOSION_FACTOR = 1e6
+
+
+class Diverged(RuntimeError):
+    """Training produced a non-finite or exploding loss; the history up to the last finite state is kept."""
+
+    def __init__(self, step: int, loss: float, lr: float) -> None:
+        self.step, self.loss = step, loss
+        super().__init__(
+            f"training diverged at step {step} (loss = {loss:.3g}); try a smaller optim.lr (now {lr:g})"
+        )
+
+
+def weight_decay_at(cfg: RunConfig, step: int) -> float:
+    """λ(t): weight_decay · decay_factor^⌊t / decay_every⌋, floored at weight_decay_min."""
+    o = cfg.optim
+    lam = o.weight_decay * o.decay_factor ** (step // o.decay_every)
+    return max(lam, o.weight_decay_min)
+
+
+def stage1_lr(cfg: RunConfig) -> float:
+    """η₁ of the three-stage procedure: given, or √m·d, which gave first-layer norms of order 1."""
+    return cfg.optim.stage1_lr or math.sqrt(cfg.student.width) * cfg.teacher.dim
+
+
+class Trainer:
+    """One teacher–student run: the teacher, the student parameters on the device, and the objective.
+
+    Parameters
+    ----------
+    config : the validated run configuration; teacher and initialization are drawn from `config.seed`.
+    """
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        gen = torch.Generator().manual_seed(config.seed)
+        self.teacher = make_teacher(config, gen)
+        W0, a0 = init_student(config, gen)
+        self.device = resolve_device(config.device)
+        self.dtype = torch.float32 if config.dtype == "float32" else torch.float64
+        to = dict(dtype=self.dtype, device=self.device)
+        self.W = torch.as_tensor(W0).to(**to)  # (m, d)
+        self.a = torch.as_tensor(a0).to(**to)  # (m,)
+        tw = torch.as_tensor(self.teacher.w).to(**to)  # (k, d)
+        ta = torch.as_tensor(self.teacher.a).to(**to)  # (k,)
+        if config.loss.kind == "empirical":
+            X = torch.as_tensor(draw_samples(config, gen)).to(**to)
+            self.objective = EmpiricalObjective(tw, ta, config.model.activation, X)
+        else:
+            self.objective = PopulationObjective(tw, ta, config.model.activation)
+        self.step = 0
+        self._last_yielded = -1
+        self._start_loss: float | None = None
+
+    def new_history(self) -> RunHistory:
+        """An empty history for this run's snapshots, stored in the run's dtype."""
+        dtype = np.float32 if self.dtype == torch.float32 else np.float64
+        return RunHistory(self.config, self.teacher, dtype=dtype)
+
+    def stage_at(self, step: int) -> int:
+        if self.config.optim.mode == "plain":
+            return 0
+        return 1 if step <= 1 else 2 if step == 2 else 3
+
+    def weight_decay_now(self) -> float:
+        if self.config.optim.mode == "plain":
+            return weight_decay_at(self.config, self.step)
+        if self.step == 0:
+            return 1.0 / stage1_lr(self.config)  # stage 1: weight decay 1/η₁ makes the step w ← −η₁∇L
+        if self.step == 1:
+            return self.config.optim.ridge
+        return weight_decay_at(self.config, self.step - 2)
+
+    def _is_record_step(self, step: int, until: int) -> bool:
+        boundary = self.config.optim.mode == "three_stage" and step <= 2
+        return step % self.config.record.every == 0 or step == until or boundary
+
+    def run(self, until: int | None = None) -> Iterator[Snapshot]:
+        """Train up to step `until` (default optim.steps), yielding snapshots.
+
+        Yields
+        ------
+        Snapshot at step 0, at every multiple of record.every, at the stage boundaries of three_stage mode, and
+        at `until`. A snapshot already yielded by an earlier call is not repeated.
+
+        Raises
+        ------
+        Diverged when the loss is non-finite or exceeds EXPLOSION_FACTOR times its start; the last snapshot
+        yielded before it is finite (the exploded state itself when its loss is still finite).
+        """
+        until = self.config.optim.steps if until is None else until
+        while self.step <= until:
+            lam = self.weight_decay_now()
+            loss, grad_W, grad_a = self.objective.value_and_grad(self.W, self.a)
+            loss_value = float(loss)
+            exploded = self._exploded(loss_value)
+            if exploded and not math.isfinite(loss_value):
+                raise Diverged(self.step, loss_value, self.config.optim.lr)
+            if self.step > self._last_yielded and (exploded or self._is_record_step(self.step, until)):
+                self._last_yielded = self.step
+                yield self._snapshot(loss_value, lam)  # a huge but finite state is kept: it shows the blow-up
+            if exploded:
+                raise Diverged(self.step, loss_value, self.config.optim.lr)
+            if self.step == until:
+                return
+            self._update(grad_W, grad_a, lam)
+            self.step += 1
+
+    def _exploded(self, loss: float) -> bool:
+        if self._start_loss is None:
+            self._start_loss = loss
+        return not math.isfinite(loss) or loss > EXPLOSION_FACTOR * max(self._start_loss, 1.0)
+
+    def _update(self, grad_W: torch.Tensor, grad_a: torch.Tensor, lam: float) -> None:
+        if self.config.optim.mode == "three_stage" and self.step == 0:
+            self.W = -stage1_lr(self.config) * grad_W  # one step with weight decay 1/η₁: w ← −η₁ ∂L/∂w
+        elif self.config.optim.mode == "three_stage" and self.step == 1:
+            self.a = self._fit_second_layer()
+        else:
+            lr = self.config.optim.lr
+            self.W.mul_(1.0 - lr * lam).add_(grad_W, alpha=-lr)
+            self.a.mul_(1.0 - lr * lam).add_(grad_a, alpha=-lr)
+
+    def _fit_second_layer(self) -> torch.Tensor:
+        """Stage 2: the convex ridge fit a = (G + λ₂I)⁻¹ C a*, then rebalance so |a_j| = ‖w_j‖."""
+        G, b = self._second_layer_system()
+        a = torch.linalg.solve(G + self.config.optim.ridge * torch.eye(len(G), dtype=G.dtype, device=G.device), b)
+        # (a, w) → (a/c, c·w) with c = √(|a|/‖w‖) leaves a 1-homogeneous network's function unchanged.
+        norms = torch.linalg.vector_norm(self.W, dim=1)
+        scale = torch.sqrt(torch.abs(a) / torch.clamp(norms, min=torch.finfo(a.dtype).tiny))
+        self.W = self.W * scale[:, None]
+        return a / torch.clamp(scale, min=torch.finfo(a.dtype).tiny)
+
+    def _second_layer_system(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(G, C a*) of the loss as a quadratic in a: exact kernels, or sample moments for the empirical loss."""
+        obj, act = self.objective, self.config.model.activation
+        if isinstance(obj, EmpiricalObjective):
+            norms = torch.linalg.vector_norm(self.W, dim=1)
+            features = activation_fn(obj.X @ self.W.T, norms, act)  # (n, m)
+            n = len(obj.X)
+            return features.T @ features / n, features.T @ obj.y / n
+        G = pair_kernel(self.W, self.W, act)
+        C = pair_kernel(self.W, obj.teacher_w, act)
+        return G, C @ obj.teacher_a
+
+    def _snapshot(self, loss: float, lam: float) -> Snapshot:
+        W = self.W.detach().cpu().numpy().copy()
+        a = self.a.detach().cpu().numpy().copy()
+        W.flags.writeable = False
+        a.flags.writeable = False
+        penalty = float(regularizer(self.W, self.a))
+        return Snapshot(
+            step=self.step,
+            stage=self.stage_at(self.step),
+            student_w=W,
+            student_a=a,
+            loss=loss,
+            objective=loss + lam * penalty,
+            weight_decay=lam,
+        )
+
+
+def train(config: RunConfig, until: int | None = None) -> RunHistory:
+    """Run to the end headless and return the history (raises Diverged with `.history` attached)."""
+    trainer = Trainer(config)
+    history = trainer.new_history()
+    try:
+        for snap in trainer.run(until):
+            history.append(snap)
+    except Diverged as exc:
+        exc.history = history  # type: ignore[attr-defined]
+        raise
+    return history
