@@ -158,7 +158,8 @@ class RunHistory:
         """Read a run file; anything else (a foreign .npz, pickled content, a truncated file) is a RunFileError."""
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            # Our own file handle: np.load leaks its handle when the archive turns out to be corrupt.
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
                 missing = [k for k in RUN_KEYS if k not in npz.files]
                 if missing:
                     raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
@@ -167,7 +168,7 @@ class RunHistory:
             raise
         except FileNotFoundError:
             raise RunFileError(f"{path}: no such file") from None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
             raise RunFileError(f"{path} is not a readable featlearn run file ({exc})") from None
         return cls._from_arrays(path, data)
 
