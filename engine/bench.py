@@ -84,6 +84,3 @@ def engine_table(widths=(50, 500, 2000, 5000), device: str = "cpu", seconds: flo
 def paper_numpy_seconds(steps: int = 16000, m: int = 50) -> float:
     """Estimated wall time of the paper preset's 16,000 steps in plain numpy (from its measured rate)."""
     return steps / numpy_steps_per_second(m, seconds=1.0)
-
-
-

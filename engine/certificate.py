@@ -33,7 +33,9 @@ class PreCertificate:
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         cos = u @ self.teacher_w.T  # (N, k)
-        return kappa(cos, self.activation) @ self.alpha + np.sum(kappa_prime(cos, self.activation) * (u @ self.beta.T), axis=1)
+        return kappa(cos, self.activation) @ self.alpha + np.sum(
+            kappa_prime(cos, self.activation) * (u @ self.beta.T), axis=1
+        )
 
 
 def pre_certificate(teacher: Teacher, activation: str) -> PreCertificate:
@@ -47,18 +49,18 @@ def pre_certificate(teacher: Teacher, activation: str) -> PreCertificate:
     A = np.zeros((n, n))
     rhs = np.zeros(n)
     col = lambda i: slice(k + i * (d - 1), k + (i + 1) * (d - 1))  # noqa: E731
-    for l in range(k):
-        A[l, :k] = kap[l]
+    for row in range(k):
+        A[row, :k] = kap[row]
         for i in range(k):
-            A[l, col(i)] = kp[l, i] * (w[l] @ bases[i])
-        rhs[l] = np.sign(teacher.a[l])
+            A[row, col(i)] = kp[row, i] * (w[row] @ bases[i])
+        rhs[row] = np.sign(teacher.a[row])
         # Tangential gradient at w_l*: Σ_i α_i κ'(c_li) w_i* + Σ_i κ''(c_li)(w_l*·β_i) w_i* + κ'(c_li) β_i.
-        rows = slice(k + l * (d - 1), k + (l + 1) * (d - 1))
-        P = bases[l].T  # (d−1, d) projects onto the tangent plane at w_l*
+        tangent = slice(k + row * (d - 1), k + (row + 1) * (d - 1))
+        P = bases[row].T  # (d−1, d) projects onto the tangent plane at w_l*
         for i in range(k):
-            A[rows, i] = P @ (kp[l, i] * w[i])
-            second = 0.0 if i == l else kpp[l, i]  # β_l ⟂ w_l*, so the (infinite) κ''(1) term vanishes
-            A[rows, col(i)] = P @ (second * np.outer(w[i], w[l] @ bases[i]) + kp[l, i] * bases[i])
+            A[tangent, i] = P @ (kp[row, i] * w[i])
+            second = 0.0 if i == row else kpp[row, i]  # β_l ⟂ w_l*, so the (infinite) κ''(1) term vanishes
+            A[tangent, col(i)] = P @ (second * np.outer(w[i], w[row] @ bases[i]) + kp[row, i] * bases[i])
     sol = np.linalg.lstsq(A, rhs, rcond=None)[0]
     beta = np.stack([bases[i] @ sol[col(i)] for i in range(k)]) if d > 1 else np.zeros((k, d))
     return PreCertificate(w, sol[:k], beta, activation)

@@ -194,7 +194,9 @@ def validate(cfg: RunConfig) -> None:
     if symmetric and s.width % 2:
         _fail("student.width", s.width, "an even number (symmetric initialization pairs the neurons)")
     if cfg.optim.weight_decay_min > cfg.optim.weight_decay:
-        _fail("optim.weight_decay_min", cfg.optim.weight_decay_min, f"<= optim.weight_decay = {cfg.optim.weight_decay:g}")
+        _fail(
+            "optim.weight_decay_min", cfg.optim.weight_decay_min, f"<= optim.weight_decay = {cfg.optim.weight_decay:g}"
+        )
     history_bytes = cfg.snapshot_count() * s.width * (t.dim + 1) * 8
     if history_bytes > MAX_HISTORY_BYTES:
         _fail(

@@ -75,7 +75,9 @@ class RunHistory:
         capacity = max(capacity or config.snapshot_count(), 1)
         self._w = np.empty((capacity, m, d), dtype=dtype)
         self._a = np.empty((capacity, m), dtype=dtype)
-        self._scalars = {name: np.empty(capacity, dtype=np.int64 if name in ("step", "stage") else np.float64) for name in SCALARS}
+        self._scalars = {
+            name: np.empty(capacity, dtype=np.int64 if name in ("step", "stage") else np.float64) for name in SCALARS
+        }
         self._count = 0
 
     def __len__(self) -> int:

@@ -67,10 +67,7 @@ def kappa_second(u, activation: str, cap: float = 1e12):
     lib, u = _lib(u), _clip(u)
     alpha = COEFFICIENTS[activation].alpha
     root = lib.sqrt(1.0 - u * u)
-    if lib is torch:
-        root = torch.clamp(root, min=1.0 / cap)
-    else:
-        root = np.maximum(root, 1.0 / cap)
+    root = torch.clamp(root, min=1.0 / cap) if lib is torch else np.maximum(root, 1.0 / cap)
     return alpha / (TWO_PI * root)
 
 

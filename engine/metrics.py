@@ -112,7 +112,9 @@ def history_metrics(history, close_deg: float = CLOSE_DEG) -> dict[str, np.ndarr
     """Scalar metrics of every recorded snapshot: far_mass (T,), max_active_angle_deg (T,), captured (T, k)."""
     view = history.view()
     even = history.config.is_even
-    rows = [neuron_metrics(w, a, history.teacher, even, close_deg) for w, a in zip(view["student_w"], view["student_a"])]
+    rows = [
+        neuron_metrics(w, a, history.teacher, even, close_deg) for w, a in zip(view["student_w"], view["student_a"])
+    ]
     k = len(history.teacher.a)
     return {
         "step": view["step"],

@@ -31,9 +31,7 @@ class Diverged(RuntimeError):
 
     def __init__(self, step: int, loss: float, lr: float) -> None:
         self.step, self.loss = step, loss
-        super().__init__(
-            f"training diverged at step {step} (loss = {loss:.3g}); try a smaller optim.lr (now {lr:g})"
-        )
+        super().__init__(f"training diverged at step {step} (loss = {loss:.3g}); try a smaller optim.lr (now {lr:g})")
 
 
 def weight_decay_at(cfg: RunConfig, step: int) -> float:

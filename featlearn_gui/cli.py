@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     src = run.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in experiment (see `featlearn presets`)")
     src.add_argument("--config", metavar="FILE", help="a TOML config file")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. optim.lr=0.1")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. optim.lr=0.1"
+    )
     run.add_argument("--out", required=True, metavar="RUN.npz", help="where to write the run file")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: 1 for small widths, else all)")
@@ -151,12 +153,15 @@ def _cmd_info(args) -> int:
     met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, cfg.is_even)
     total = met.mass.sum()
     print(f"run file      {args.run_file}")
-    print(f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
-          f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}")
+    print(
+        f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
+        f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}"
+    )
     print(f"snapshots     {len(history)} (last step {snap.step})")
     print(f"final loss    {snap.loss:.4g}")
     print(f"objective     {snap.objective:.4g} (lambda = {snap.weight_decay:.3g})")
-    print(f"max angle     {met.max_active_angle_deg:.3f} deg over active neurons ({int(met.active.sum())} of {len(met.mass)})")
+    active = f"{int(met.active.sum())} of {len(met.mass)}"
+    print(f"max angle     {met.max_active_angle_deg:.3f} deg over the active neurons ({active})")
     print(f"far mass      {met.far_mass:.4g} ({met.far_mass / total if total else 0:.2e} of the total {total:.4g})")
     print("captured mass per teacher (target a*):")
     for i, (got, want) in enumerate(zip(met.captured, history.teacher.a)):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
+from engine import presets
 from engine.certificate import live_certificate, pre_certificate, sphere_grid, teacher_path
 from engine.setup import Teacher, angle_matrix_deg
 from engine.trainer import train
-from engine import presets
 
 
 def random_teacher(rng, k, min_sep_deg, even=True, d=3):
@@ -47,8 +47,10 @@ def test_relu_centered_certifies_separated_teachers():
 def test_raw_relu_certificate_can_exceed_one():
     # PAPER.md §7: raw ReLU exceeded 1 in about a quarter of random cases; the app must show it, not clip it.
     rng = np.random.default_rng(2)
-    peaks = [np.abs(pre_certificate(t, "relu")(off_teacher_grid(t))).max()
-             for t in (random_teacher(rng, 3, 60, even=False) for _ in range(20))]
+    peaks = [
+        np.abs(pre_certificate(t, "relu")(off_teacher_grid(t))).max()
+        for t in (random_teacher(rng, 3, 60, even=False) for _ in range(20))
+    ]
     assert max(peaks) > 1.01
 
 
@@ -67,8 +69,14 @@ def test_live_certificate_equals_sign_at_active_neurons_of_a_converged_run():
     norms = np.linalg.norm(snap.student_w, axis=1)
     mass = np.abs(snap.student_a) * norms
     big = mass > 0.1 * mass.max()
-    eta, scaled = live_certificate(snap.student_w[big] / norms[big, None], snap.student_w, snap.student_a,
-                                   h.teacher, "relu_centered", snap.weight_decay)
+    eta, scaled = live_certificate(
+        snap.student_w[big] / norms[big, None],
+        snap.student_w,
+        snap.student_a,
+        h.teacher,
+        "relu_centered",
+        snap.weight_decay,
+    )
     assert scaled
     np.testing.assert_allclose(eta, np.sign(snap.student_a[big]), atol=0.05)
 

@@ -31,8 +31,12 @@ def test_run_file_round_trip_with_exact_keys(short_run, tmp_path):
 def test_pickled_content_is_rejected(short_run, tmp_path):
     path = tmp_path / "evil.npz"
     data = dict(short_run.view())
-    data.update(schema=np.array(1), config_toml=np.array([{"x": 1}], dtype=object), teacher_w=short_run.teacher.w,
-                teacher_a=short_run.teacher.a)
+    data.update(
+        schema=np.array(1),
+        config_toml=np.array([{"x": 1}], dtype=object),
+        teacher_w=short_run.teacher.w,
+        teacher_a=short_run.teacher.a,
+    )
     np.savez(path, **data)
     with pytest.raises(RunFileError, match="evil.npz"):
         RunHistory.load(path)

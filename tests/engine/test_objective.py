@@ -19,9 +19,12 @@ def problem(m, d, k=3, seed=0, dtype=torch.float64):
     return [x.to(dtype) for x in (W, a, tw, ta)]
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("m,d", [(1, 3), (7, 3), (40, 10), (300, 2)])
-def test_analytic_matches_autograd(activation, m, d):
+def test_analytic_matches_autograd(activation, m, d, backend, monkeypatch):
+    if backend == "torch":  # small CPU problems run in numpy; force the torch code path too
+        monkeypatch.setattr(obj_mod, "NUMPY_MAX_NEURONS", 0)
     W, a, tw, ta = problem(m, d)
     L, gW, ga = PopulationObjective(tw, ta, activation).value_and_grad(W, a)
     L2, gW2, ga2 = AutogradPopulationObjective(tw, ta, activation).value_and_grad(W, a)
@@ -34,6 +37,7 @@ def test_blocked_contraction_matches_single_block(monkeypatch):
     W, a, tw, ta = problem(257, 3)
     whole = PopulationObjective(tw, ta, "relu_centered").value_and_grad(W, a)
     monkeypatch.setattr(obj_mod, "BLOCK_ELEMENTS", 260 * 7)  # 7 rows per block, a ragged last block
+    monkeypatch.setattr(obj_mod, "NUMPY_MAX_NEURONS", 0)  # the torch path
     blocked = PopulationObjective(tw, ta, "relu_centered").value_and_grad(W, a)
     for x, y in zip(whole, blocked):
         torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-13)

@@ -37,8 +37,10 @@ def test_lazy_regime_fits_without_moving_directions():
     history = train(presets.load("lazy"))
     loss = history.view()["loss"]
     assert loss[0] / loss[-1] >= 100
-    start, end = (neuron_metrics(history.snapshot(i).student_w, history.snapshot(i).student_a, history.teacher, True)
-                  for i in (0, -1))
+    start, end = (
+        neuron_metrics(history.snapshot(i).student_w, history.snapshot(i).student_a, history.teacher, True)
+        for i in (0, -1)
+    )
     moved = np.degrees(np.arccos(np.clip(np.sum(start.directions * end.directions, axis=1), -1, 1)))
     assert moved.mean() < 2.0
 

@@ -29,8 +29,9 @@ def test_trainer_follows_the_plain_numpy_implementation():
     history = trainer.new_history()
     for snap in trainer.run(until=120):
         history.append(snap)
-    W, a, losses = gd(W0, a0, trainer.teacher.w, trainer.teacher.a, "relu_centered", 0.5,
-                      lambda t: weight_decay_at(cfg, t), 120)
+    W, a, losses = gd(
+        W0, a0, trainer.teacher.w, trainer.teacher.a, "relu_centered", 0.5, lambda t: weight_decay_at(cfg, t), 120
+    )
     np.testing.assert_allclose(history.snapshot(-1).student_w, W, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(history.snapshot(-1).student_a, a, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(history.view()["loss"][:-1], losses[history.steps[:-1]], rtol=1e-9)

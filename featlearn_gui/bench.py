@@ -1,0 +1,118 @@
+"""`featlearn bench`: speed measured side by side in one process, printed as tables with ratios.
+
+Parts: engine (analytic vs autograd GD, the paper preset end to end vs plain numpy), gui (training with the window
+attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib). Nothing here
+asserts a wall-clock number; the README and closing notes quote what it prints.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+
+def _print_table(title: str, rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    print(f"\n{title}")
+    print("  ".join(f"{head:>{len(head) + 2}}" for _, head, _ in columns))
+    for row in rows:
+        print("  ".join(f"{row[key]:>{len(head) + 2}{fmt}}" for key, head, fmt in columns))
+
+
+def bench_engine(quick: bool) -> None:
+    import torch
+
+    from engine.bench import engine_table, paper_numpy_seconds
+
+    torch.set_num_threads(1)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    widths = (50, 500, 2000) if quick else (50, 500, 2000, 5000)
+    rows = engine_table(widths, device=device, seconds=0.2 if quick else 0.5)
+    _print_table(
+        f"Population GD, d = 3, relu_centered, device {device}, 1 torch thread: analytic vs autograd",
+        rows,
+        [
+            ("m", "m", "d"),
+            ("dtype", "dtype", "s"),
+            ("analytic_steps_per_s", "analytic steps/s", ".1f"),
+            ("autograd_steps_per_s", "autograd steps/s", ".1f"),
+            ("ratio", "ratio", ".1f"),
+            ("analytic_s_per_step", "analytic s/step", ".4f"),
+        ],
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "featlearn_gui.cli",
+                "run",
+                "--preset",
+                "paper",
+                "--quiet",
+                "--out",
+                os.path.join(tmp, "paper.npz"),
+            ],
+            check=True,
+        )
+        wall = time.perf_counter() - start
+    numpy_wall = paper_numpy_seconds()
+    print(f"\n`featlearn run --preset paper` (16,000 steps, m = 50), wall time with start-up: {wall:.2f} s")
+    print(
+        f"plain numpy implementation of the same steps (engine.numpy_reference): {numpy_wall:.2f} s "
+        f"-> featlearn is {numpy_wall / wall:.1f}x faster"
+    )
+
+
+def bench_gui(quick: bool) -> None:
+    from .gui_bench import attached_vs_headless
+    from .views.render_bench import frame_times
+
+    result = attached_vs_headless(preset="paper", steps=2000 if quick else 4000)
+    print("\nTraining with the GUI attached vs headless (paper preset)")
+    for key, value in result.items():
+        print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
+    rows = []
+    for renderer in ("projected", "gl"):
+        try:
+            rows.append({"renderer": renderer, **frame_times(renderer, m=2000, frames=30 if quick else 60)})
+        except Exception as exc:  # GL is missing on headless machines: report, go on
+            print(f"  renderer {renderer}: not measured ({exc})")
+    for row in rows:
+        print(
+            f"  frame time, m = 2,000, {row['renderer']:<9}: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float))
+        )
+
+
+def bench_export(quick: bool) -> None:
+    from engine import presets
+    from engine.trainer import train
+
+    from .export.bench import mp4_vs_matplotlib
+
+    history = train(presets.load("paper"))
+    result = mp4_vs_matplotlib(history, size=(800, 608), frames=30 if quick else 60)
+    print("\nMP4 export at 800x608 of the paper run vs matplotlib FuncAnimation")
+    for key, value in result.items():
+        print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
+
+
+PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export}
+
+
+def main(args) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+    failed = 0
+    for name in args.only or list(PARTS):
+        try:
+            PARTS[name](args.quick)
+        except Exception:
+            failed += 1
+            print(f"\nbench part {name!r} failed:", file=sys.stderr)
+            traceback.print_exc()
+    return 1 if failed else 0

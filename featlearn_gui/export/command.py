@@ -1,0 +1,152 @@
+"""`featlearn export`: animations, figures and data from run files, with or without a display.
+
+Exit status: 0 on success, 2 on invalid input (one line on stderr: unknown extension, bad size or steps,
+unreadable run file, unwritable folder), 1 when writing fails (disk full, encoder error). Nothing is left at the
+target path unless the export succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .job import (
+    CONTENTS,
+    DEFAULT_SIZE,
+    FIGURES,
+    RENDERERS,
+    SPACINGS,
+    ExportCancelled,
+    ExportInputError,
+    ExportJob,
+    parse_size,
+    parse_steps,
+)
+
+DESCRIPTION = """\
+Export runs as an animation, a picture, vector plots or data. The extension of --out decides what is written:
+  .mp4  H.264 video            .gif  looping animation
+  .png  one picture of the view at one step: --steps A (default: the last step), or with a range
+        (--steps A:B, or --frames N > 1) a folder NAME_frames/ of numbered PNGs next to NAME.png;
+        with --figure PLOT a plot at --size pixels
+  .svg / .pdf  vector figure of the plots (--figure, default all), certificate at the last step of --steps
+  .csv  per-snapshot metrics: step, stage, loss, objective, weight_decay, far_mass, max_active_angle_deg,
+        captured_1..k (with several runs, a leading 'run' column)
+  .npz  a copy of the run file
+Several run files are drawn side by side with a shared camera: the frame is N times as wide as --size.
+Works headless: without a display the offscreen platform and the projected renderer are used."""
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add the `export` options to `parser` (the lead wires it into `featlearn`'s subcommands)."""
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("runs", nargs="+", metavar="RUN.npz", help="run file(s) written by `featlearn run`")
+    parser.add_argument("--out", required=True, metavar="FILE", help="output: .mp4 .gif .png .svg .pdf .csv .npz")
+    parser.add_argument("--fps", type=int, default=30, help="frames per second of an animation (default 30)")
+    parser.add_argument("--size", metavar="WxH", help="pixels of one run's view; animations round to multiples of 16 "
+                        f"(default {'x'.join(map(str, DEFAULT_SIZE['sphere']))} sphere, "
+                        f"{'x'.join(map(str, DEFAULT_SIZE['dashboard']))} dashboard)")
+    parser.add_argument("--steps", metavar="A:B", help="training steps to show: A:B, A:, :B, or one step A")
+    parser.add_argument("--spacing", choices=SPACINGS, default="linear",
+                        help="frame spacing over the steps; log gives the fast early dynamics more frames")
+    parser.add_argument("--frames", type=int, metavar="N", help="number of frames (default: up to 150 snapshots)")
+    parser.add_argument("--content", choices=CONTENTS, default="sphere",
+                        help="sphere only, or dashboard (sphere + loss + certificate panels)")
+    parser.add_argument("--azimuth", type=float, default=30.0, metavar="DEG", help="camera azimuth (default 30)")
+    parser.add_argument("--elevation", type=float, default=20.0, metavar="DEG", help="camera elevation (default 20)")
+    parser.add_argument("--rotate", type=float, default=0.0, metavar="DEG_PER_FRAME",
+                        help="turn the camera by this many degrees of azimuth per frame (default 0)")
+    parser.add_argument("--no-overlay", dest="overlay", action="store_false", help="omit the step / loss / λ text")
+    parser.add_argument("--renderer", choices=RENDERERS, default="auto",
+                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection")
+    parser.add_argument("--figure", choices=FIGURES, help="which plot a .svg/.pdf/.png figure shows (default all)")
+
+
+def build_job(args: argparse.Namespace) -> ExportJob:
+    """The ExportJob the parsed options describe (ExportInputError on a bad value)."""
+    return ExportJob(
+        out=Path(args.out),
+        fps=args.fps,
+        size=parse_size(args.size) if args.size else None,
+        steps=parse_steps(args.steps) if args.steps else (None, None),
+        spacing=args.spacing,
+        frames=args.frames,
+        content=args.content,
+        azimuth=args.azimuth,
+        elevation=args.elevation,
+        rotate=args.rotate,
+        overlay=args.overlay,
+        renderer=args.renderer,
+        figure=args.figure,
+    )
+
+
+def load_runs(paths: list[str]) -> list:
+    """Run files as labelled runs (label: the file name without .npz; RunFileError becomes ExportInputError)."""
+    from engine.history import RunFileError, RunHistory
+
+    from .render import Run
+
+    runs = []
+    for path in paths:
+        try:
+            runs.append(Run(Path(path).stem, RunHistory.load(path)))
+        except RunFileError as exc:
+            raise ExportInputError(str(exc)) from None
+    return runs
+
+
+class _Progress:
+    """A tqdm bar on stderr, created on the first frame (static exports have no frames and show none)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target, self.bar = target, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="frame", desc=f"export {self.target.name}", file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run `featlearn export` with parsed arguments; return the exit status (0, 1 or 2)."""
+    try:
+        job = build_job(args)
+        runs = load_runs(args.runs)
+        from .runner import run_export
+
+        progress = _Progress(job.target())
+        try:
+            written = run_export(job, runs, progress=progress)
+        finally:
+            progress.close()
+    except ExportInputError as exc:
+        print(f"featlearn export: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("featlearn export: interrupted; nothing was written", file=sys.stderr)
+        return 1
+    except ExportCancelled as exc:
+        print(f"featlearn export: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a failed write: one line for the user, no traceback
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        print(f"featlearn export: could not write {args.out}: {reason}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"wrote {written}", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """A stand-alone parser, for `python -m featlearn_gui.export` until `featlearn export` is wired in."""
+    p = argparse.ArgumentParser(prog="featlearn export")
+    configure_parser(p)
+    return p

@@ -1,0 +1,61 @@
+"""Data exports: a CSV of the per-snapshot scalar metrics (for a spreadsheet or pandas) and the run file itself.
+
+Every number comes from the history or from `engine.metrics.history_metrics`; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from engine.metrics import history_metrics
+
+from .writers import atomic_file
+
+BASE_COLUMNS = ("step", "stage", "loss", "objective", "weight_decay", "far_mass", "max_active_angle_deg")
+
+
+def metric_columns(history) -> dict[str, np.ndarray]:
+    """Columns of the CSV in order: BASE_COLUMNS, then captured_1..captured_k (signed mass near teacher i)."""
+    view = history.view()
+    metrics = history_metrics(history)
+    n = len(view["step"])  # a history still growing: metrics and view were both taken from the first n rows
+    columns = {name: view[name][:n] for name in BASE_COLUMNS[:5]}
+    columns["far_mass"] = metrics["far_mass"][:n]
+    columns["max_active_angle_deg"] = metrics["max_active_angle_deg"][:n]
+    for i in range(metrics["captured"].shape[1]):
+        columns[f"captured_{i + 1}"] = metrics["captured"][:n, i]
+    return columns
+
+
+def _cell(value) -> str:
+    if isinstance(value, (np.integer, int)):
+        return str(int(value))
+    return "" if value is None else repr(float(value))  # repr round-trips the float exactly
+
+
+def write_csv(runs: list, path: Path) -> Path:
+    """Write one row per snapshot of each run; with several runs a leading `run` column names the run.
+
+    Runs with fewer teachers leave their missing captured_i cells empty.
+    """
+    tables = [(run.label, metric_columns(run.history)) for run in runs]
+    header = list(max((t for _, t in tables), key=len).keys())
+    if len(runs) > 1:
+        header = ["run", *header]
+    with atomic_file(Path(path)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for label, table in tables:
+            for i in range(len(table["step"])):
+                row = [_cell(table[name][i]) if name in table else "" for name in header if name != "run"]
+                writer.writerow([label, *row] if len(runs) > 1 else row)
+    return Path(path)
+
+
+def save_run(history, path: Path) -> Path:
+    """Copy a run (as recorded so far) to a run file; RunHistory.save is itself atomic."""
+    history.save(path)
+    return Path(path)

@@ -1,0 +1,33 @@
+"""A QApplication for exporting from the command line, with or without a display.
+
+Rendering needs Qt widgets (pyqtgraph draws with them), hence a QApplication even for a terminal command. On a
+server (no DISPLAY) Qt would abort with "could not connect to display": the offscreen platform needs nothing,
+and OpenGL is unsupported there (GLViewWidget segfaults offscreen), so the projected renderer is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def prepare_platform() -> None:
+    """Choose the offscreen platform when nothing says otherwise and no display exists (call before Qt starts)."""
+    has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    no_display = sys.platform.startswith("linux") and not has_display
+    if no_display and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def ensure_app():
+    """The running QApplication, or a new one on a suitable platform."""
+    prepare_platform()
+    from PySide6 import QtWidgets
+
+    return QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "featlearn"])
+
+
+def is_offscreen() -> bool:
+    from PySide6 import QtGui
+
+    return QtGui.QGuiApplication.platformName() in ("offscreen", "minimal")

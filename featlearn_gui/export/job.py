@@ -1,0 +1,172 @@
+"""What one export produces: the output file, its kind, and every option, validated in one place.
+
+The CLI and the Export… dialog both build an `ExportJob`; the runner only reads it. Validation errors are
+`ExportInputError`s whose message names the option, the bad value and what is allowed (the CLI exits 2 on them).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXTENSIONS = ("mp4", "gif", "png", "csv", "svg", "pdf", "npz")
+CONTENTS = ("sphere", "dashboard")
+SPACINGS = ("linear", "log")
+RENDERERS = ("auto", "gl", "projected")
+FIGURES = ("all", "loss", "lambda", "far", "captured", "certificate")
+DEFAULT_SIZE = {"sphere": (640, 640), "dashboard": (1280, 720)}
+MAX_SIDE = 8192  # larger frames exhaust memory long before they help anyone
+VIDEO_BLOCK = 16  # H.264 works on 16×16 macroblocks; imageio silently resizes anything else
+
+
+class ExportError(RuntimeError):
+    """An export failed while writing (disk full, encoder crash); nothing was left at the target path."""
+
+
+class ExportInputError(ExportError, ValueError):
+    """The request itself is invalid (bad option, unreadable run, unwritable folder): a user can fix it."""
+
+
+class ExportCancelled(ExportError):
+    """The user cancelled; nothing was left at the target path."""
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'WxH' → (W, H); raises ExportInputError naming the value and the expected form."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        w, h = (int(p) for p in parts)
+    except ValueError:
+        raise ExportInputError(f"--size {text!r} is not WIDTHxHEIGHT in pixels, e.g. 800x608") from None
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise ExportInputError(f"--size {text!r}: width and height must be between 16 and {MAX_SIDE} pixels")
+    return w, h
+
+
+def parse_steps(text: str) -> tuple[int | None, int | None]:
+    """'A:B', 'A:', ':B' → (A, B) with None for an open end; a single 'A' → (A, A), one step."""
+    pieces = text.split(":")
+    if len(pieces) > 2:
+        raise ExportInputError(f"--steps {text!r} is not A:B, A:, :B or a single step A")
+    try:
+        bounds = [int(p) if p.strip() else None for p in pieces]
+    except ValueError:
+        raise ExportInputError(f"--steps {text!r}: steps must be whole numbers, as in 0:4000") from None
+    start, stop = (bounds[0], bounds[0]) if len(bounds) == 1 else bounds
+    if any(b is not None and b < 0 for b in (start, stop)):
+        raise ExportInputError(f"--steps {text!r}: steps cannot be negative")
+    if start is not None and stop is not None and stop < start:
+        raise ExportInputError(f"--steps {text!r}: the range ends before it starts")
+    return start, stop
+
+
+def round_to_block(size: tuple[int, int], block: int = VIDEO_BLOCK) -> tuple[int, int]:
+    """The nearest size with both sides multiples of `block` (at least one block)."""
+    return tuple(max(block, int(round(s / block)) * block) for s in size)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """One export request. `size` is per run: n runs side by side are n times as wide.
+
+    Attributes
+    ----------
+    out : target path; its extension picks the kind (see `kind`).
+    fps : frames per second of an animation.
+    size : (width, height) of one run's view in pixels, or None for the content's default.
+    steps : (first, last) training step, None for the run's start / end.
+    spacing : "linear" or "log" (log shows the fast early dynamics in more frames).
+    frames : number of frames of an animation, or None for up to DEFAULT_FRAMES.
+    content : "sphere" or "dashboard" (sphere + loss + certificate).
+    azimuth, elevation : camera angles in degrees; rotate turns the azimuth by this many degrees per frame.
+    overlay : draw step, loss and λ on each view.
+    renderer : "auto", "gl" or "projected".
+    figure : which plot a vector/PNG figure shows ("all" for every plot in one figure, or "sphere").
+    """
+
+    out: Path
+    fps: int = 30
+    size: tuple[int, int] | None = None
+    steps: tuple[int | None, int | None] = (None, None)
+    spacing: str = "linear"
+    frames: int | None = None
+    content: str = "sphere"
+    azimuth: float = 30.0
+    elevation: float = 20.0
+    rotate: float = 0.0
+    overlay: bool = True
+    renderer: str = "auto"
+    figure: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", Path(self.out))
+        if self.extension not in EXTENSIONS:
+            raise ExportInputError(
+                f"--out {str(self.out)!r}: cannot export to .{self.extension or '(no extension)'}; "
+                f"use one of: {', '.join('.' + e for e in EXTENSIONS)}"
+            )
+        for name, value, allowed in [
+            ("--content", self.content, CONTENTS),
+            ("--spacing", self.spacing, SPACINGS),
+            ("--renderer", self.renderer, RENDERERS),
+        ]:
+            if value not in allowed:
+                raise ExportInputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+        if self.figure is not None and self.figure not in FIGURES + ("sphere",):
+            raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(FIGURES + ('sphere',))}")
+        if not 1 <= self.fps <= 120:
+            raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
+        if self.frames is not None and not 1 <= self.frames <= 100_000:
+            raise ExportInputError(f"--frames {self.frames} must be between 1 and 100000")
+
+    @property
+    def extension(self) -> str:
+        return self.out.suffix.lower().lstrip(".")
+
+    @property
+    def single_step(self) -> bool:
+        first, last = self.steps
+        return (first is not None and first == last) or self.frames == 1
+
+    @property
+    def kind(self) -> str:
+        """'mp4', 'gif', 'frames' (PNG sequence), 'image' (one PNG view), 'plot' (figure), 'csv' or 'npz'."""
+        ext = self.extension
+        if ext == "png":
+            if self.figure not in (None, "sphere"):
+                return "plot"
+            ranged = self.steps != (None, None) and not self.single_step
+            return "frames" if ranged or (self.frames or 1) > 1 else "image"
+        return "plot" if ext in ("svg", "pdf") else ext
+
+    @property
+    def animated(self) -> bool:
+        return self.kind in ("mp4", "gif", "frames")
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """Per-run pixel size; animations keep to multiples of 16 (H.264 macroblocks)."""
+        size = self.size or DEFAULT_SIZE[self.content]
+        return round_to_block(size) if self.animated else size
+
+    @property
+    def frames_dir(self) -> Path:
+        """Where a PNG frame sequence goes: next to `out`, named <stem>_frames/."""
+        return self.out.with_name(self.out.stem + "_frames")
+
+    def target(self) -> Path:
+        """The path that will exist when the export succeeds."""
+        return self.frames_dir if self.kind == "frames" else self.out
+
+
+def check_writable(target: Path) -> None:
+    """Fail early, with the folder named, when the target's folder is missing or not writable."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportInputError(f"cannot write {target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportInputError(f"cannot write {target}: no permission to write in {folder}")
+    if target.is_dir() and target.suffix:
+        raise ExportInputError(f"cannot write {target}: a folder of that name is in the way")

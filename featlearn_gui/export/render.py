@@ -1,0 +1,160 @@
+"""Render export frames: one cell per run, side by side with a shared camera, each the sphere view (optionally
+with the dashboard's loss and certificate panels) and an overlay with the step, loss and λ.
+
+The sphere itself is drawn by the app's SphereView (`render_image`), so an export shows what the screen shows.
+Everything runs in the thread that owns the QApplication: Qt widgets cannot be painted elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from .headless import ensure_app, is_offscreen
+from .job import ExportInputError
+
+
+def view_classes():
+    """(SphereView, ViewOptions, gl_available) of the app; imported late, as only rendering needs them."""
+    from featlearn_gui.scene import ViewOptions
+    from featlearn_gui.views.sphere_view import SphereView, gl_available
+
+    return SphereView, ViewOptions, gl_available
+
+
+def resolve_renderer(requested: str, gl_available) -> str:
+    """'projected' wherever OpenGL cannot run; an explicit 'gl' there is a user error, not a silent fallback."""
+    if requested == "gl" and (is_offscreen() or not gl_available()):
+        raise ExportInputError("--renderer gl: OpenGL is not available here (no display); use --renderer projected")
+    return "projected" if requested == "auto" and is_offscreen() else requested
+
+
+@dataclass(frozen=True)
+class Run:
+    """A history to export and the name shown above it (a file stem, a preset name)."""
+
+    label: str
+    history: object  # engine.history.RunHistory
+
+
+def _overlay_lines(run: Run, index: int, with_label: bool) -> list[str]:
+    snap = run.history.snapshot(index)
+    lines = [run.label] if with_label else []
+    stage = f"   stage {snap.stage}" if snap.stage else ""
+    lines += [f"step {snap.step:,}{stage}", f"L = {snap.loss:.3g}", f"λ = {snap.weight_decay:.3g}"]
+    return lines
+
+
+def _to_qimage(rgba: np.ndarray) -> QtGui.QImage:
+    h, w = rgba.shape[:2]
+    rgba = np.ascontiguousarray(rgba)
+    image = QtGui.QImage(rgba.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGBA8888)
+    return image.copy()  # detach from the numpy buffer, which may be freed before painting ends
+
+
+class FrameRenderer:
+    """Renders frames of several runs side by side, each cell `size` = (width, height) pixels.
+
+    Parameters
+    ----------
+    runs : the runs, left to right.
+    size : one cell's (width, height); the frame is len(runs) cells wide.
+    content : "sphere" or "dashboard" (sphere on the left, loss and certificate panels on the right).
+    renderer : "auto", "gl" or "projected" (see resolve_renderer).
+    overlay : draw step, loss and λ (and the run's name when there are several runs).
+    options : the sphere view's ViewOptions; None for its defaults.
+    """
+
+    def __init__(self, runs: list[Run], size: tuple[int, int], content: str = "sphere", renderer: str = "auto",
+                 overlay: bool = True, options=None) -> None:
+        ensure_app()
+        SphereView, ViewOptions, gl_available = view_classes()
+        self.runs, self.size, self.content, self.overlay = runs, size, content, overlay
+        self.options = options if options is not None else ViewOptions()
+        mode = resolve_renderer(renderer, gl_available)
+        self.views = [SphereView(None, renderer=mode) for _ in runs]
+        self.panels = []
+        if content == "dashboard":
+            from .dashboard import DashboardPanels
+
+            self.panels = [DashboardPanels(run.history, font_px=self._font_px()) for run in runs]
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of a whole frame."""
+        return self.size[0] * len(self.runs), self.size[1]
+
+    def _font_px(self) -> int:
+        return max(11, round(self.size[1] / 40))
+
+    def _sphere_rect(self, cell: QtCore.QRect) -> QtCore.QRect:
+        if self.content != "dashboard":
+            return cell
+        side = min(cell.height(), round(cell.width() * 0.55))
+        return QtCore.QRect(cell.left(), cell.top(), side, cell.height())
+
+    def render(self, indices: list[int], azimuth: float, elevation: float) -> np.ndarray:
+        """The frame showing snapshot `indices[r]` of each run r: (height, width, 3) uint8 RGB."""
+        width, height = self.frame_size
+        frame = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGBX8888)
+        frame.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(frame)
+        try:
+            for r, index in enumerate(indices):
+                cell = QtCore.QRect(r * self.size[0], 0, self.size[0], height)
+                self._paint_cell(painter, r, cell, int(index), azimuth, elevation)
+            self._paint_separators(painter)
+        finally:
+            painter.end()
+        bits = np.frombuffer(frame.constBits(), np.uint8).reshape(height, frame.bytesPerLine() // 4, 4)
+        return bits[:, :width, :3].copy()
+
+    def _paint_cell(self, painter: QtGui.QPainter, r: int, cell: QtCore.QRect, index: int,
+                    azimuth: float, elevation: float) -> None:
+        view, run = self.views[r], self.runs[r]
+        if view.camera()[:2] != (azimuth % 360.0, elevation):
+            view.set_camera(azimuth, elevation)  # each call redraws the view: skip it while the camera stands still
+        view.set_frame(run.history, index, self.options)
+        sphere = self._sphere_rect(cell)
+        painter.drawImage(sphere.topLeft(), _to_qimage(view.render_image(sphere.width(), sphere.height())))
+        if self.panels:
+            panel_rect = QtCore.QRect(sphere.right() + 1, cell.top(), cell.right() - sphere.right(), cell.height())
+            self.panels[r].set_index(index)
+            self.panels[r].paint(painter, panel_rect)
+        if self.overlay:
+            self._paint_overlay(painter, sphere, _overlay_lines(run, index, with_label=len(self.runs) > 1))
+
+    def _paint_overlay(self, painter: QtGui.QPainter, rect: QtCore.QRect, lines: list[str]) -> None:
+        font = QtGui.QFont()
+        font.setPixelSize(max(12, round(rect.height() / 28)))
+        painter.setFont(font)
+        metrics = QtGui.QFontMetrics(font)
+        pad, line_h = metrics.height() // 3, metrics.height()
+        text_w = max(metrics.horizontalAdvance(t) for t in lines)
+        box_h = line_h * len(lines) + pad
+        # Bottom left: the sphere view keeps its caption top left and its legend top right.
+        box = QtCore.QRect(rect.left() + pad, rect.bottom() - pad - box_h, text_w + 2 * pad, box_h)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(QtGui.QColor(255, 255, 255, 210))  # legible over neurons and dark backgrounds alike
+        painter.drawRoundedRect(box, pad, pad)
+        painter.setPen(QtGui.QColor(20, 20, 20))
+        for i, text in enumerate(lines):
+            if i == 0 and len(self.runs) > 1:
+                font.setBold(True)
+            painter.setFont(font)
+            painter.drawText(box.left() + pad, box.top() + pad // 2 + metrics.ascent() + i * line_h, text)
+            font.setBold(False)
+
+    def _paint_separators(self, painter: QtGui.QPainter) -> None:
+        painter.setPen(QtGui.QPen(QtGui.QColor(160, 160, 160), 2))
+        for r in range(1, len(self.runs)):
+            x = r * self.size[0]
+            painter.drawLine(x, 0, x, self.size[1])
+
+    def close(self) -> None:
+        for widget in self.views + [w for p in self.panels for w in (p.loss, p.certificate)]:
+            widget.deleteLater()
+        self.views, self.panels = [], []

@@ -1,0 +1,164 @@
+"""Carry out an ExportJob: animations frame by frame, single views, plot figures, CSV and run files.
+
+`AnimationExport` is step-wise so that a caller decides how frames are paced: the CLI loops as fast as it can, the
+Export… dialog renders one frame per timer tick to keep the window responsive. `run_export` is the blocking
+form. Whatever fails or is cancelled, nothing is left at the target path (see writers.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .frames import FramePlan, plan_frames
+from .job import ExportCancelled, ExportError, ExportInputError, ExportJob, check_writable
+from .render import FrameRenderer, Run
+from .writers import ThreadedSink, atomic_file, open_sink
+
+
+def frame_plan(job: ExportJob, runs: list[Run]) -> FramePlan:
+    """Which step each frame shows; a single-image job shows its step (the last step when none is given)."""
+    first, last = job.steps
+    if job.kind == "image":
+        step = first if first is not None else last
+        first = last = step if step is not None else max(int(run.history.steps[-1]) for run in runs)
+    frames = 1 if job.kind == "image" else job.frames
+    plan = plan_frames([run.history.steps for run in runs], first, last, frames, job.spacing)
+    if len(plan) == 0:
+        raise ExportInputError(f"--steps {first}:{last} contains no recorded step")
+    return plan
+
+
+class AnimationExport:
+    """An animation (MP4, GIF or PNG sequence) in progress: call `step` until it returns False, then `finish`.
+
+    Must be driven from the thread that owns the QApplication (frames are painted by Qt widgets); encoding runs
+    in a background thread.
+    """
+
+    def __init__(self, job: ExportJob, runs: list[Run], options=None) -> None:
+        check_writable(job.target())
+        self.job, self.runs = job, runs
+        self.plan = frame_plan(job, runs)
+        self.renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options)
+        self.sink = ThreadedSink(open_sink(job.kind, job.target(), job.fps))
+        self.done = 0
+        self._pending: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    def render(self, k: int) -> np.ndarray:
+        """Frame k: (height, width, 3) uint8."""
+        azimuth = self.job.azimuth + self.job.rotate * k
+        return self.renderer.render([idx[k] for idx in self.plan.indices], azimuth, self.job.elevation)
+
+    def step(self, block: bool = True) -> bool:
+        """Render and queue the next frame; True while frames remain. With block=False a full encoder queue
+        returns at once (the frame is kept for the next call), so a GUI timer never stalls."""
+        if self.done >= len(self):
+            return False
+        if self._pending is None:
+            self._pending = self.render(self.done)
+        if block:
+            self.sink.write(self._pending)
+        elif not self.sink.try_write(self._pending):
+            return True
+        self._pending = None
+        self.done += 1
+        return self.done < len(self)
+
+    def commit(self) -> Path:
+        """Flush the encoder and move the result into place (any thread: no Qt involved)."""
+        return self.sink.commit()
+
+    def close(self) -> None:
+        """Release the render widgets (GUI thread)."""
+        self.renderer.close()
+
+    def finish(self) -> Path:
+        """commit, then close."""
+        try:
+            return self.commit()
+        finally:
+            self.close()
+
+    def abort(self) -> None:
+        """Stop, discarding everything written so far."""
+        try:
+            self.sink.abort()
+        finally:
+            self.renderer.close()
+
+
+def export_image(job: ExportJob, runs: list[Run], options=None) -> Path:
+    """One PNG of the view(s) at the job's step (GUI thread)."""
+    from PIL import Image
+
+    check_writable(job.out)
+    plan = frame_plan(job, runs)
+    renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options)
+    try:
+        frame = renderer.render([idx[0] for idx in plan.indices], job.azimuth, job.elevation)
+    finally:
+        renderer.close()
+    with atomic_file(job.out) as tmp:
+        Image.fromarray(frame, "RGB").save(tmp, format="PNG")
+    return job.out
+
+
+def export_static(job: ExportJob, runs: list[Run]) -> Path:
+    """Plots (SVG/PDF/PNG), CSV or the run file: no Qt involved, so safe to call from a worker thread."""
+    check_writable(job.out)
+    if job.kind == "csv":
+        from .data import write_csv
+
+        return write_csv(runs, job.out)
+    if job.kind == "npz":
+        if len(runs) != 1:
+            raise ExportInputError("--out *.npz copies one run; give exactly one run file")
+        from .data import save_run
+
+        return save_run(runs[0].history, job.out)
+    from .figures import write_figure
+
+    step = job.steps[1] if job.steps[1] is not None else job.steps[0]
+    size = job.size if job.kind == "plot" and job.extension == "png" else None
+    return write_figure(runs, job.out, job.figure or "all", step, size)
+
+
+def run_export(job: ExportJob, runs: list[Run], progress: Callable[[int, int], None] | None = None,
+               cancelled: Callable[[], bool] | None = None, options=None) -> Path:
+    """Carry out `job` to the end (blocking) and return the path written.
+
+    Parameters
+    ----------
+    progress : called with (frames done, frame count) after each frame of an animation.
+    cancelled : polled between frames; when it returns True the export stops and ExportCancelled is raised.
+
+    Raises
+    ------
+    ExportInputError for requests that cannot work, ExportCancelled, ExportError or OSError for failures.
+    """
+    if job.kind == "image":
+        return export_image(job, runs, options)
+    if not job.animated:
+        return export_static(job, runs)
+    export = AnimationExport(job, runs, options)
+    try:
+        while export.step():
+            if progress:
+                progress(export.done, len(export))
+            if cancelled and cancelled():
+                raise ExportCancelled("export cancelled; nothing was written")
+        if progress:
+            progress(export.done, len(export))
+        return export.finish()
+    except BaseException:
+        export.abort()
+        raise
+
+
+__all__ = ["AnimationExport", "ExportError", "export_image", "export_static", "frame_plan", "run_export"]

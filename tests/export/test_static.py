@@ -1,0 +1,62 @@
+"""CSV columns match the history; vector and raster plot figures are written and readable."""
+
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.metrics import history_metrics
+from featlearn_gui.export import ExportJob, Run, run_export
+
+
+def test_csv_columns_match_the_history(tmp_path, paper_history):
+    out = tmp_path / "metrics.csv"
+    run_export(ExportJob(out=out), [Run("paper", paper_history)])
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    k = len(paper_history.teacher.a)
+    assert list(rows[0]) == ["step", "stage", "loss", "objective", "weight_decay", "far_mass", "max_active_angle_deg",
+                             *[f"captured_{i + 1}" for i in range(k)]]
+    view, metrics = paper_history.view(), history_metrics(paper_history)
+    assert [int(r["step"]) for r in rows] == view["step"].tolist()
+    np.testing.assert_array_equal([float(r["loss"]) for r in rows], view["loss"])
+    np.testing.assert_array_equal([float(r["far_mass"]) for r in rows], metrics["far_mass"])
+    np.testing.assert_array_equal([float(r[f"captured_{k}"]) for r in rows], metrics["captured"][:, k - 1])
+
+
+def test_csv_of_two_runs_names_each_row(tmp_path, paper_history):
+    out = tmp_path / "both.csv"
+    run_export(ExportJob(out=out), [Run("a", paper_history), Run("b", paper_history)])
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * len(paper_history) and {r["run"] for r in rows} == {"a", "b"}
+
+
+@pytest.mark.parametrize("ext, magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
+def test_vector_figures(tmp_path, paper_history, ext, magic):
+    out = tmp_path / f"plots.{ext}"
+    run_export(ExportJob(out=out), [Run("paper", paper_history)])
+    data = out.read_bytes()
+    assert data.startswith(magic) and len(data) > 10_000
+
+
+def test_svg_figure_keeps_its_text(tmp_path, paper_history):
+    out = tmp_path / "loss.svg"
+    run_export(ExportJob(out=out, figure="certificate"), [Run("paper", paper_history)])
+    assert "Certificate" in out.read_text() or "<path" in out.read_text()
+
+
+def test_png_plot_has_the_requested_pixels(tmp_path, paper_history):
+    out = tmp_path / "far.png"
+    run_export(ExportJob(out=out, figure="far", size=(640, 400)), [Run("paper", paper_history)])
+    with Image.open(out) as image:
+        assert image.size == (640, 400)
+
+
+def test_run_file_copy_loads_back(tmp_path, paper_history):
+    from engine.history import RunHistory
+
+    out = tmp_path / "copy.npz"
+    run_export(ExportJob(out=out), [Run("paper", paper_history)])
+    np.testing.assert_array_equal(RunHistory.load(out).steps, paper_history.steps)
