@@ -1,0 +1,105 @@
+"""A comparison: several runs shown side by side, saved as a small TOML that names their presets, configs or runs.
+
+    title = "Weight decay vs none"
+    [[runs]]
+    label = "weight decay"
+    preset = "paper"          # or: config = "my.toml", or: run = "paper.npz" (paths relative to this file)
+
+Qt-free: the window, the CLI and the tests load comparisons through this module.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from engine import config as config_mod
+from engine import presets
+from engine.config import ConfigError, RunConfig
+from engine.history import RunHistory
+
+SOURCES = ("preset", "config", "run")
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run of a comparison: a label and exactly one source."""
+
+    label: str
+    preset: str = ""
+    config: str = ""
+    run: str = ""
+
+    @property
+    def source(self) -> tuple[str, str]:
+        return next((kind, getattr(self, kind)) for kind in SOURCES if getattr(self, kind))
+
+    def load(self, base: Path) -> RunConfig | RunHistory:
+        """The entry's config (preset or TOML, to be trained) or its recorded history (run file)."""
+        kind, value = self.source
+        if kind == "preset":
+            return presets.load(value)
+        path = Path(value) if Path(value).is_absolute() else base / value
+        return config_mod.load(path) if kind == "config" else RunHistory.load(path)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    title: str
+    runs: tuple[RunEntry, ...]
+    description: str = ""
+    base: Path = field(default=Path("."), compare=False)  # where relative paths of the entries start
+
+
+def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") -> Comparison:
+    unknown = set(data) - {"title", "description", "runs"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]}; known keys: title, description, [[runs]]")
+    runs = data.get("runs", [])
+    if not isinstance(runs, list) or len(runs) < 2:
+        raise ConfigError(f"{source}: runs = {runs!r} is not allowed: expected at least two [[runs]] tables")
+    entries = []
+    for i, run in enumerate(runs, start=1):
+        if not isinstance(run, dict) or set(run) - {"label", *SOURCES}:
+            raise ConfigError(f"{source}: [[runs]] #{i} = {run!r}: expected keys label and one of preset, config, run")
+        given = [kind for kind in SOURCES if run.get(kind)]
+        if len(given) != 1:
+            raise ConfigError(
+                f"{source}: [[runs]] #{i} names {len(given)} sources; give exactly one of preset, config, run"
+            )
+        entries.append(RunEntry(label=str(run.get("label") or run[given[0]]), **{given[0]: str(run[given[0]])}))
+    return Comparison(str(data.get("title", "Comparison")), tuple(entries), str(data.get("description", "")), base)
+
+
+def load(path: str | Path) -> Comparison:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read comparison file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return from_dict(data, base=path.parent, source=str(path))
+
+
+def dumps(comparison: Comparison) -> str:
+    runs = [{"label": e.label, e.source[0]: e.source[1]} for e in comparison.runs]
+    return tomli_w.dumps({"title": comparison.title, "description": comparison.description, "runs": runs})
+
+
+def save(comparison: Comparison, path: str | Path) -> None:
+    Path(path).write_text(dumps(comparison), encoding="utf-8")
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in presets.resource_dir("comparisons").glob("*.toml"))
+
+
+def builtin(name: str) -> Comparison:
+    path = presets.resource_dir("comparisons") / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(f"comparison {name!r} does not exist; available: {', '.join(builtin_names())}")
+    return load(path)

@@ -1,0 +1,50 @@
+import pytest
+
+from engine.config import ConfigError, RunConfig
+from engine.history import RunHistory
+from engine.trainer import train
+from featlearn_gui import comparison
+from featlearn_gui.comparison import Comparison, RunEntry
+
+
+def test_builtin_comparisons_name_existing_presets():
+    names = comparison.builtin_names()
+    assert {"weight-decay-vs-none", "relu-weight-decay-vs-none", "feature-learning-vs-lazy", "relu-vs-centered"} <= set(
+        names
+    )
+    for name in names:
+        cmp = comparison.builtin(name)
+        assert len(cmp.runs) >= 2 and cmp.title and cmp.description
+        assert all(isinstance(entry.load(cmp.base), RunConfig) for entry in cmp.runs)
+
+
+def test_save_and_reopen_round_trip_with_relative_paths(tmp_path):
+    history = train(RunConfig(), until=40)
+    history.save(tmp_path / "a.npz")
+    (tmp_path / "b.toml").write_text("[optim]\nlr = 0.25\n")
+    cmp = Comparison(
+        "mine",
+        (RunEntry("recorded", run="a.npz"), RunEntry("config", config="b.toml"), RunEntry("paper", preset="paper")),
+        "three sources",
+    )
+    comparison.save(cmp, tmp_path / "cmp.toml")
+    again = comparison.load(tmp_path / "cmp.toml")
+    assert again == cmp
+    loaded = [entry.load(again.base) for entry in again.runs]
+    assert isinstance(loaded[0], RunHistory) and loaded[0].steps[-1] == 40
+    assert loaded[1].optim.lr == 0.25
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('title = "x"\n[[runs]]\npreset = "paper"\n', "at least two"),
+        ('[[runs]]\npreset = "paper"\nrun = "a.npz"\n[[runs]]\npreset = "lazy"\n', "exactly one"),
+        ('colour = 1\n[[runs]]\npreset = "paper"\n[[runs]]\npreset = "lazy"\n', "unknown key colour"),
+    ],
+)
+def test_bad_comparison_files_are_clear_errors(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        comparison.load(path)
