@@ -150,7 +150,7 @@ class RunHistory:
         tmp = path.with_name(path.name + ".part")
         try:
             with open(tmp, "wb") as f:
-                np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})
+                np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})  # type: ignore[arg-type]
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)

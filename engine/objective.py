@@ -116,10 +116,9 @@ def _block_sums(lib, rows, V, c, cV):
     return lib.sqrt(1.0 - U * U) @ c, lib.arccos(U) @ cV
 
 
-_TINY = {dtype: torch.finfo(dtype).tiny for dtype in (torch.float32, torch.float64)}
-_TINY.update(
-    {np.dtype(np.float32): float(np.finfo(np.float32).tiny), np.dtype(np.float64): float(np.finfo(np.float64).tiny)}
-)
+# Smallest positive normal per dtype, keyed by both libraries' dtype objects.
+_TINY: dict[object, float] = {dtype: torch.finfo(dtype).tiny for dtype in (torch.float32, torch.float64)}
+_TINY.update({np.dtype(t): float(np.finfo(t).tiny) for t in (np.float32, np.float64)})
 
 
 def autograd_population_loss(

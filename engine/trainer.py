@@ -61,19 +61,22 @@ class Trainer:
         W0, a0 = init_student(config, gen)
         self.device = resolve_device(config.device)
         self.dtype = torch.float32 if config.dtype == "float32" else torch.float64
-        to = dict(dtype=self.dtype, device=self.device)
-        self.W = torch.as_tensor(W0).to(**to)  # (m, d)
-        self.a = torch.as_tensor(a0).to(**to)  # (m,)
-        tw = torch.as_tensor(self.teacher.w).to(**to)  # (k, d)
-        ta = torch.as_tensor(self.teacher.a).to(**to)  # (k,)
+        self.W = self._to_device(W0)  # (m, d)
+        self.a = self._to_device(a0)  # (m,)
+        tw = self._to_device(self.teacher.w)  # (k, d)
+        ta = self._to_device(self.teacher.a)  # (k,)
+        self.objective: PopulationObjective | EmpiricalObjective
         if config.loss.kind == "empirical":
-            X = torch.as_tensor(draw_samples(config, gen)).to(**to)
+            X = self._to_device(draw_samples(config, gen))
             self.objective = EmpiricalObjective(tw, ta, config.model.activation, X)
         else:
             self.objective = PopulationObjective(tw, ta, config.model.activation)
         self.step = 0
         self._last_yielded = -1
         self._start_loss: float | None = None
+
+    def _to_device(self, array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array).to(dtype=self.dtype, device=self.device)
 
     def new_history(self) -> RunHistory:
         """An empty history for this run's snapshots, stored in the run's dtype."""
