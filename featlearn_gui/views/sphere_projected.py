@@ -1,0 +1,323 @@
+"""The sphere drawn with pyqtgraph 2-D items in orthographic projection: no OpenGL needed.
+
+The fallback where OpenGL is missing (remote desktops, servers, `QT_QPA_PLATFORM=offscreen`) and the renderer for
+headless export. The back hemisphere is drawn first and then veiled by a translucent disk, so it reads as behind.
+Items are created once; every frame only calls setData.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QWidget
+
+from ..scene import ARROW_COLOR, SphereScene
+from .camera import Camera, project, ring_raster, sphere_raster
+
+BACKGROUND = "w"
+WIRE = (150, 150, 150)
+VEIL = QColor(255, 255, 255, 185)  # alpha of the disk that fades the back hemisphere
+HEAT_PIXELS = (64, 480)  # raster resolution across the sphere: its on-screen diameter, within these bounds
+BALL_HEAT_ALPHA = 0.7  # d > 3: students fill the ball, so the heat map must not hide those behind it
+RING_BAND = (1.035, 1.12)  # d = 2: the certificate is a band just outside the circle
+NO_PEN = pg.mkPen(None)
+TEACHER_FILL = QBrush(QColor(255, 255, 255, 235))  # a hollow ring: converged students stay visible inside it
+TEACHER_RING_PX = 4.0
+EDGE_PEN = pg.mkPen((30, 30, 30), width=1.0)
+NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
+
+
+def wire_lines(step_deg: float = 30.0, samples: int = 73) -> np.ndarray:
+    """(n, samples, 3) meridians and parallels of the unit sphere, for the light wireframe."""
+    t = np.linspace(0, 2 * np.pi, samples)
+    lines = []
+    for lon in np.radians(np.arange(0, 180, step_deg)):
+        lines.append(np.column_stack([np.cos(t) * np.cos(lon), np.cos(t) * np.sin(lon), np.sin(t)]))
+    for lat in np.radians(np.arange(-90 + step_deg, 90, step_deg)):
+        lines.append(np.column_stack([np.cos(lat) * np.cos(t), np.cos(lat) * np.sin(t), np.full_like(t, np.sin(lat))]))
+    return np.array(lines)
+
+
+def _paths(paths: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten (n, L, 2) screen paths into x, y and a `connect` array that joins consecutive kept points of a path."""
+    n, length = keep.shape
+    connect = keep & np.roll(keep, -1, axis=1)
+    connect[:, -1] = False
+    return paths[..., 0].ravel(), paths[..., 1].ravel(), connect.ravel()
+
+
+def _color_keys(colors: np.ndarray) -> np.ndarray:
+    """RGBA rows in [0, 1] packed into one integer each (0xRRGGBBAA)."""
+    q = (np.asarray(colors) * 255).round().astype(np.int64)
+    return (q[:, 0] << 24) | (q[:, 1] << 16) | (q[:, 2] << 8) | q[:, 3]
+
+
+def _key_color(key: int) -> QColor:
+    return QColor((key >> 24) & 255, (key >> 16) & 255, (key >> 8) & 255, key & 255)
+
+
+class _Palette:
+    """One QBrush or QPen per RGBA colour, reused so pyqtgraph's symbol atlas keeps a few entries instead of m."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._cache: dict[int, object] = {}
+
+    def get(self, key: int):
+        if key not in self._cache:
+            self._cache[key] = self._make(_key_color(key))
+        return self._cache[key]
+
+    def __call__(self, colors: np.ndarray) -> np.ndarray:
+        unique, inverse = np.unique(_color_keys(colors), return_inverse=True)
+        table = np.empty(len(unique), dtype=object)
+        table[:] = [self.get(key) for key in unique.tolist()]
+        return table[inverse]
+
+
+class _OrbitBox(pg.ViewBox):
+    """A ViewBox whose mouse drag rotates the camera and whose wheel zooms, instead of panning the data."""
+
+    def __init__(self, canvas: ProjectedCanvas) -> None:
+        super().__init__(lockAspect=True, enableMenu=False, enableMouse=False)
+        self._canvas = canvas
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph override)
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        ev.accept()
+        delta = ev.screenPos() - ev.lastScreenPos()
+        self._canvas.orbit_requested.emit(float(delta.x()), float(delta.y()))
+
+    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph override)
+        ev.accept()
+        self._canvas.zoom_requested.emit(float(ev.delta()))
+
+
+class ProjectedCanvas(pg.GraphicsView):
+    """Orthographic sphere (or flat circle for d = 2) drawn with 2-D pyqtgraph items.
+
+    Signals
+    -------
+    orbit_requested(dx, dy) : the user dragged by (dx, dy) pixels.
+    zoom_requested(delta) : the user turned the wheel (angleDelta units).
+    """
+
+    orbit_requested = Signal(float, float)
+    zoom_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=BACKGROUND)
+        self.box = _OrbitBox(self)
+        self.setCentralItem(self.box)
+        self._wires = wire_lines()
+        self._scene: SphereScene | None = None
+        self._camera = Camera()
+        self._brushes = _Palette(QBrush)
+        self._ring_pens = _Palette(lambda color: pg.mkPen(color, width=TEACHER_RING_PX))
+        self._build_items()
+
+    def _build_items(self) -> None:
+        add = self.box.addItem
+        # Stacking order is drawing order: the back hemisphere, the veil over it, then the front hemisphere.
+        curve = lambda color, width=1.0: pg.PlotCurveItem(pen=pg.mkPen(color, width=width), antialias=True)  # noqa: E731
+        self.items = {
+            "wire_back": curve((*WIRE, 90)),
+            "spokes_back": curve((60, 60, 60, 120), 1.0),
+            "edges_back": pg.ScatterPlotItem(pxMode=True),
+            "teachers_back": pg.ScatterPlotItem(pxMode=True),
+            "students_back": pg.ScatterPlotItem(pxMode=True),
+            "heat": pg.ImageItem(axisOrder="row-major"),
+            "wire_front": curve((*WIRE, 150)),
+            "spokes_front": curve((60, 60, 60, 170), 1.2),
+            "edges_front": pg.ScatterPlotItem(pxMode=True),
+            "teachers_front": pg.ScatterPlotItem(pxMode=True),
+            "students_front": pg.ScatterPlotItem(pxMode=True),
+            # Opaque and aliased: a translucent or antialiased stroke of thousands of arrows takes Qt ~0.5 s.
+            "arrows": pg.PlotCurveItem(pen=pg.mkPen(tuple(int(255 * c) for c in ARROW_COLOR[:3]), width=0),
+                                       antialias=False, skipFiniteCheck=True),
+        }
+        self._trail_items: dict[tuple[int, bool], pg.PlotCurveItem] = {}
+        self._student_items: dict[tuple[int, bool], pg.ScatterPlotItem] = {}
+        self._wired_for: Camera | None = None
+        self.veil = QGraphicsEllipseItem(-1.0, -1.0, 2.0, 2.0)  # fades everything drawn before it
+        self.veil.setPen(QPen(Qt.PenStyle.NoPen))
+        self.veil.setBrush(VEIL)
+        t = np.linspace(0, 2 * np.pi, 361)
+        self.outline = pg.PlotCurveItem(np.cos(t), np.sin(t), pen=pg.mkPen((110, 110, 110), width=1.4), antialias=True)
+        back = [self.items[k] for k in ("wire_back", "spokes_back", "edges_back", "teachers_back", "students_back")]
+        front = [self.items[k] for k in ("wire_front", "spokes_front", "edges_front", "teachers_front",
+                                         "students_front", "arrows")]
+        for z, item in enumerate(back + [self.veil, self.items["heat"], self.outline] + front):
+            add(item)
+            item.setZValue(z)
+
+    # --- public ------------------------------------------------------------------------------------------
+
+    def show_scene(self, scene: SphereScene, camera: Camera) -> None:
+        self._scene, self._camera = scene, camera
+        self._fit(camera)
+        self._draw()
+
+    def set_camera(self, camera: Camera) -> None:
+        self._camera = camera
+        self._fit(camera)
+        if self._scene is not None:
+            self._draw()
+
+    def render_array(self, width: int, height: int) -> np.ndarray:
+        """(height, width, 4) uint8 RGBA of the current scene, drawn in a hidden twin of this canvas at that size."""
+        twin = getattr(self, "_twin", None)
+        if twin is None:
+            # A window of its own (so its size is free) owned by this canvas (so it dies with it), never on screen.
+            twin = self._twin = ProjectedCanvas(self)
+            twin.setWindowFlag(Qt.WindowType.Window)
+            twin.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+            twin.show()
+        twin.resize(width, height)
+        if self._scene is not None:
+            twin.show_scene(self._scene, self._camera)
+        else:
+            twin.set_camera(self._camera)
+        image = twin.grab().toImage().convertToFormat(pg.QtGui.QImage.Format.Format_RGBA8888)
+        image = image.scaled(width, height) if (image.width(), image.height()) != (width, height) else image
+        return pg.functions.ndarray_from_qimage(image).copy()
+
+    # --- drawing -----------------------------------------------------------------------------------------
+
+    def _fit(self, camera: Camera) -> None:
+        half = camera.half_extent()
+        self.box.setRange(xRange=(-half, half), yRange=(-half, half), padding=0)
+
+    def _draw(self) -> None:
+        scene, camera = self._scene, self._camera
+        flat = scene.dim == 2
+        self.veil.setVisible(not flat)
+        self._draw_wires(flat, camera)
+        self._draw_students(flat)
+        t = scene.teachers
+        xy, depth = self._screen(t.positions, flat)
+        for side, mask in (("front", depth >= 0), ("back", depth < 0)):
+            pens = self._ring_pens(t.colors[mask])
+            self.items[f"teachers_{side}"].setData(pos=xy[mask], size=t.sizes[mask], pen=pens, brush=TEACHER_FILL)
+            edge = t.sizes[mask] + TEACHER_RING_PX + 1
+            self.items[f"edges_{side}"].setData(pos=xy[mask], size=edge, pen=EDGE_PEN, brush=NO_BRUSH)
+        self._draw_spokes(flat)
+        self._draw_trails(flat)
+        self._draw_arrows(flat)
+        self._draw_heat(flat)
+
+    def _draw_students(self, flat: bool) -> None:
+        """One scatter item per colour and side: a single brush per item keeps setData free of per-point Python."""
+        s = self._scene.students
+        xy, depth = self._screen(s.positions, flat)
+        keys = _color_keys(s.colors)
+        for item in self._student_items.values():
+            item.setVisible(False)
+        for key in np.unique(keys).tolist():
+            for front in (True, False):
+                mask = (keys == key) & ((depth >= 0) if front else (depth < 0))
+                item = self._student_item(key, front)
+                item.setData(pos=xy[mask], size=np.round(s.sizes[mask]), brush=self._brushes.get(key), pen=NO_PEN)
+                item.setVisible(True)
+
+    def _student_item(self, key: int, front: bool) -> pg.ScatterPlotItem:
+        if (key, front) not in self._student_items:  # at most (2 signs × faded or not) × 2 sides, made once
+            item = pg.ScatterPlotItem(pxMode=True)
+            self.box.addItem(item)
+            base = self.items["students_front" if front else "students_back"].zValue()
+            item.setZValue(base + (key & 255) / 1000)  # faded (lower alpha) under opaque
+            self._student_items[(key, front)] = item
+        return self._student_items[(key, front)]
+
+    def _screen(self, points: np.ndarray, flat: bool) -> tuple[np.ndarray, np.ndarray]:
+        if flat:
+            return points, np.zeros(points.shape[:-1])
+        return project(points, self._camera)
+
+    def _draw_wires(self, flat: bool, camera: Camera) -> None:
+        if self._wired_for == (camera if not flat else None):
+            return  # the wireframe only moves with the camera
+        self._wired_for = camera if not flat else None
+        if flat:
+            self.items["wire_front"].setData([], [])
+            self.items["wire_back"].setData([], [])
+            return
+        xy, depth = project(self._wires, camera)
+        for name, keep in (("wire_front", depth >= 0), ("wire_back", depth < 0)):
+            x, y, connect = _paths(xy, keep)
+            self.items[name].setData(x, y, connect=connect)
+
+    def _draw_spokes(self, flat: bool) -> None:
+        xy, depth = self._screen(self._scene.teacher_spokes, flat)  # (n, 2, 2), (n, 2)
+        front = depth[:, 1] >= 0
+        for name, mask in (("spokes_front", front), ("spokes_back", ~front)):
+            x, y, connect = _paths(xy[mask], np.ones(depth[mask].shape, dtype=bool))
+            self.items[name].setData(x, y, connect=connect)
+
+    def _draw_trails(self, flat: bool) -> None:
+        scene = self._scene
+        for item in self._trail_items.values():
+            item.setVisible(False)
+        if scene.trails is None:
+            return
+        xy, depth = self._screen(scene.trails, flat)
+        # Translucent strokes of long paths are very slow in Qt's raster engine: blend with white instead.
+        rgba = scene.trail_colors
+        opaque = np.concatenate([rgba[:, :3] * rgba[:, 3:] + (1 - rgba[:, 3:]), np.ones((len(rgba), 1))], axis=1)
+        keys = _color_keys(opaque)
+        for key in np.unique(keys).tolist():
+            same = keys == key
+            for front in (True, False):
+                keep = (depth[same] >= 0) if front else (depth[same] < 0)
+                x, y, connect = _paths(xy[same], keep)
+                item = self._trail_item(key, front)
+                item.setData(x, y, connect=connect)
+                item.setVisible(True)
+
+    def _trail_item(self, key: int, front: bool) -> pg.PlotCurveItem:
+        if (key, front) not in self._trail_items:  # at most (2 signs × active/inactive) × front/back, made once
+            item = pg.PlotCurveItem(pen=pg.mkPen(_key_color(key), width=0), antialias=False, skipFiniteCheck=True)
+            self.box.addItem(item)
+            item.setZValue(self.items["students_front" if front else "students_back"].zValue() - 0.5)
+            self._trail_items[(key, front)] = item
+        return self._trail_items[(key, front)]
+
+    def _draw_arrows(self, flat: bool) -> None:
+        arrows = self._scene.arrows
+        if arrows is None or len(arrows) == 0:
+            self.items["arrows"].setData([], [])
+            return
+        xy, depth = self._screen(arrows, flat)
+        xy = xy[depth[:, 0] >= 0]  # arrows of neurons behind the sphere would only clutter it
+        start, end = xy[:, 0], xy[:, 1]
+        shaft = end - start
+        length = np.linalg.norm(shaft, axis=1, keepdims=True)
+        unit = shaft / np.where(length > 0, length, 1.0)
+        head = np.minimum(length, 0.05)
+        normal = unit[:, ::-1] * np.array([-1.0, 1.0])
+        left = end - head * (unit * 0.9 + normal * 0.45)
+        right = end - head * (unit * 0.9 - normal * 0.45)
+        paths = np.stack([start, end, left, end, right], axis=1)  # shaft, then both barbs, as one polyline
+        keep = np.ones(paths.shape[:2], dtype=bool)
+        x, y, connect = _paths(paths, keep)
+        self.items["arrows"].setData(x, y, connect=connect)
+
+    def _draw_heat(self, flat: bool) -> None:
+        heat, image = self._scene.heat, self.items["heat"]
+        image.setVisible(heat is not None)
+        if heat is None:
+            return
+        diameter = 2.0 / (2.0 * self._camera.half_extent()) * min(self.width(), self.height())
+        pixels = int(np.clip(diameter, *HEAT_PIXELS))
+        if flat:
+            extent = RING_BAND[1] + 0.02
+            raster = ring_raster(heat, pixels, extent, RING_BAND)
+        else:
+            extent = 1.0
+            raster = sphere_raster(heat, self._camera, pixels)
+        image.setImage(raster, autoLevels=False, levels=(0, 255))
+        image.setOpacity(BALL_HEAT_ALPHA if self._scene.projection_label else 1.0)
+        image.setRect(QRectF(-extent, -extent, 2 * extent, 2 * extent))

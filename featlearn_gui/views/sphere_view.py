@@ -1,0 +1,231 @@
+"""The sphere view: picks a renderer (OpenGL or the 2-D projected fallback), owns the camera, stacks the legend.
+
+    view = SphereView(renderer="auto")         # OpenGL when a context works, else the projected renderer
+    view.set_frame(history, index, ViewOptions(trails=True, certificate="live"))
+    rgba = view.render_image(800, 800)         # what the view shows, for export
+
+The camera lives here, not in the renderers: both report mouse drags and wheel turns, and the view turns them into
+a new camera for whichever renderer is showing, so switching renderers (or sharing a camera in compare mode)
+keeps the picture.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import weakref
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from ..scene import SphereScene, ViewOptions, build_scene
+from .camera import Camera, facing
+from .overlay import OverlayWidget, paint_over_array
+from .sphere_projected import ProjectedCanvas
+
+log = logging.getLogger(__name__)
+RENDERERS = ("auto", "gl", "projected")
+NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # no usable OpenGL widget: GLViewWidget would crash or fail
+
+
+@functools.cache
+def _gl_works(platform: str) -> bool:
+    if platform in NO_GL_PLATFORMS:
+        return False
+    try:
+        import pyqtgraph.opengl  # noqa: F401  (needs PyOpenGL)
+    except ImportError:
+        return False
+    context = QOpenGLContext()
+    if not context.create():
+        return False
+    surface = QOffscreenSurface()
+    surface.setFormat(context.format())
+    surface.create()
+    ok = surface.isValid() and context.makeCurrent(surface)
+    if ok:
+        context.doneCurrent()
+    return ok
+
+
+_gl_canvases_made = 0
+
+
+def _gl_canvas_allowed() -> bool:
+    """pyqtgraph caches compiled shaders process-wide, valid in one OpenGL share group only: a second GL view in
+    another window draws nothing unless the app set AA_ShareOpenGLContexts before creating the QApplication."""
+    shared = QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if not shared and _gl_canvases_made > 0:
+        log.warning("second OpenGL sphere view without Qt.AA_ShareOpenGLContexts: using the projected renderer")
+        return False
+    return True
+
+
+def gl_available() -> bool:
+    """Whether the OpenGL renderer can run here: a Qt application on a platform that can make a GL context."""
+    if QGuiApplication.instance() is None:
+        return False
+    return _gl_works(QGuiApplication.platformName())
+
+
+class SphereView(QWidget):
+    """Student neurons on the unit sphere (a circle for d = 2), with teachers, legend and certificate.
+
+    Parameters
+    ----------
+    parent : parent widget.
+    renderer : "auto" (OpenGL when `gl_available()`, else projected), "gl" or "projected".
+
+    Signals
+    -------
+    renderer_changed(str) : the renderer in use changed ("gl" or "projected").
+    camera_changed() : the user rotated or zoomed, or the view was reset (not emitted by set_camera).
+    """
+
+    renderer_changed = Signal(str)
+    camera_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, renderer: str = "auto") -> None:
+        super().__init__(parent)
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._projected = ProjectedCanvas(self)
+        self._gl = None  # created on first use: creating a GLViewWidget where GL is unusable crashes
+        self._overlay = OverlayWidget(self)
+        self._layout.addWidget(self._projected, 0, 0)
+        self._layout.addWidget(self._overlay, 0, 0)  # added last: stacked on top of the renderer
+        self._connect(self._projected)
+        self._camera = Camera()
+        self._camera_chosen = False  # once the user (or a caller) picks a camera, new runs keep it
+        self._history = None
+        self._scene: SphereScene | None = None
+        self._requested = "auto"
+        self._in_use = "projected"
+        self.set_renderer(renderer)
+
+    # --- renderer --------------------------------------------------------------------------------------
+
+    @property
+    def renderer(self) -> str:
+        """The renderer in use: "gl" or "projected" (d = 2 always uses the flat projected plot)."""
+        return self._in_use
+
+    def set_renderer(self, name: str) -> None:
+        """Ask for "auto", "gl" or "projected"; "gl" falls back to projected where OpenGL is unavailable."""
+        if name not in RENDERERS:
+            raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {name!r}")
+        self._requested = name
+        self._apply_renderer()
+
+    def _apply_renderer(self) -> None:
+        flat = self._scene is not None and self._scene.dim == 2
+        wanted = "gl" if self._requested in ("auto", "gl") and not flat and gl_available() else "projected"
+        if wanted == "gl" and self._gl is None and not _gl_canvas_allowed():
+            wanted = "projected"
+        if wanted == "gl" and self._gl is None:
+            from .sphere_gl import GLCanvas  # imported late: only where OpenGL works
+
+            global _gl_canvases_made
+            _gl_canvases_made += 1
+            self._gl = GLCanvas(self)
+            self._layout.addWidget(self._gl, 0, 0)
+            self._connect(self._gl)
+            self._overlay.raise_()
+        changed = wanted != self._in_use
+        self._in_use = wanted
+        self._projected.setVisible(wanted == "projected")
+        if self._gl is not None:
+            self._gl.setVisible(wanted == "gl")
+        self._push()
+        if changed:
+            self.renderer_changed.emit(wanted)
+
+    def _canvas(self):
+        return self._gl if self._in_use == "gl" else self._projected
+
+    def _connect(self, canvas) -> None:
+        canvas.orbit_requested.connect(self._on_canvas_orbit_requested)
+        canvas.zoom_requested.connect(self._on_canvas_zoom_requested)
+
+    # --- frames ----------------------------------------------------------------------------------------
+
+    def set_frame(self, history, index: int, options: ViewOptions) -> None:
+        """Show snapshot `index` of `history` (a RunHistory) with the given view options."""
+        scene = build_scene(history, index, options)
+        new_run = self._history is None or self._history() is not history
+        self._history = weakref.ref(history)
+        flat_changed = self._scene is None or (self._scene.dim == 2) != (scene.dim == 2)
+        self._scene = scene
+        if new_run and not self._camera_chosen:
+            self._camera = self._preferred_camera()
+        self._overlay.set_scene(scene)
+        if flat_changed:
+            self._apply_renderer()  # a circle is drawn flat, whichever renderer was asked for
+        else:
+            self._canvas().show_scene(scene, self._camera)
+
+    def _push(self) -> None:
+        if self._scene is not None:
+            self._canvas().show_scene(self._scene, self._camera)
+        else:
+            self._canvas().set_camera(self._camera)
+
+    # --- camera ----------------------------------------------------------------------------------------
+
+    def camera(self) -> tuple[float, float, float]:
+        """(azimuth_deg, elevation_deg, distance)."""
+        c = self._camera
+        return c.azimuth, c.elevation, c.distance
+
+    def set_camera(self, azimuth: float, elevation: float, distance: float | None = None) -> None:
+        """Point the camera; does not emit camera_changed (so views sharing a camera do not echo)."""
+        self._camera_chosen = True
+        d = self._camera.distance if distance is None else distance
+        self._set_camera(Camera(float(azimuth) % 360.0, float(np.clip(elevation, -90, 90)), float(d)))
+
+    def reset_camera(self) -> None:
+        """Back to the default view: facing the teachers (of the current run), at the default distance."""
+        self._camera_chosen = False
+        self._set_camera(self._preferred_camera())
+        self.camera_changed.emit()
+
+    def _preferred_camera(self) -> Camera:
+        if self._scene is None or self._scene.dim == 2:
+            return Camera()
+        return facing(self._scene.teacher_view)
+
+    def _set_camera(self, camera: Camera) -> None:
+        self._camera = camera
+        self._canvas().set_camera(camera)
+
+    @Slot(float, float)
+    def _on_canvas_orbit_requested(self, dx: float, dy: float) -> None:
+        if self._scene is not None and self._scene.dim == 2:
+            return  # a circle has nothing to turn
+        self._camera_chosen = True
+        self._set_camera(self._camera.orbit(dx, dy))
+        self.camera_changed.emit()
+
+    @Slot(float)
+    def _on_canvas_zoom_requested(self, delta: float) -> None:
+        self._camera_chosen = True
+        self._set_camera(self._camera.zoom(delta))
+        self.camera_changed.emit()
+
+    # --- export ----------------------------------------------------------------------------------------
+
+    def render_image(self, width: int, height: int) -> np.ndarray:
+        """(height, width, 4) uint8 RGBA of what the view shows (renderer, legend, labels), at that size.
+
+        The OpenGL renderer can only draw once its widget has been shown; a never-shown view (headless export)
+        draws with the projected renderer instead.
+        """
+        canvas = self._canvas()
+        if canvas is self._gl and not self._gl.isValid():
+            canvas = self._projected
+            if self._scene is not None:
+                canvas.show_scene(self._scene, self._camera)
+        pixels = canvas.render_array(int(width), int(height))
+        return paint_over_array(pixels, self._scene)

@@ -1,0 +1,149 @@
+"""The sphere view's scene (Qt-free): what it draws for a snapshot, checked against the engine's own numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from engine import presets
+from engine.config import apply_overrides
+from engine.metrics import neuron_metrics
+from engine.trainer import Trainer, train
+from featlearn_gui.scene import INACTIVE_ALPHA, NEGATIVE, POSITIVE, ViewOptions, build_scene, heat_rgba
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny runs: threads only add overhead
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def paper():
+    return train(apply_overrides(presets.load("paper"), ["optim.steps=400"]))
+
+
+def _rows_match(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every row of b appears in a (up to rounding)."""
+    return all(np.min(np.linalg.norm(a - row, axis=1)) < 1e-9 for row in b)
+
+
+def test_even_activation_marks_both_signs_of_each_teacher(paper):
+    assert paper.config.is_even  # relu_centered
+    scene = build_scene(paper, 0, ViewOptions())
+    w = paper.teacher.w
+    assert len(scene.teachers.positions) == 2 * len(w)
+    assert _rows_match(scene.teachers.positions, np.vstack([w, -w]))
+    both = np.concatenate([np.sign(paper.teacher.a)] * 2)
+    assert np.allclose(scene.teachers.colors, np.where(both[:, None] > 0, POSITIVE, NEGATIVE))
+
+
+def test_odd_activation_marks_each_teacher_once():
+    history = train(apply_overrides(presets.load("paper-relu"), ["optim.steps=20"]))
+    scene = build_scene(history, -1, ViewOptions())
+    assert _rows_match(scene.teachers.positions, history.teacher.w)
+    assert len(scene.teachers.positions) == len(history.teacher.w)
+
+
+def test_student_size_grows_with_mass_and_colour_follows_sign(paper):
+    snap = paper.snapshot(-1)
+    met = neuron_metrics(snap.student_w, snap.student_a, paper.teacher, True)
+    scene = build_scene(paper, -1, ViewOptions(fade_inactive=False))
+    order = np.argsort(met.mass, kind="stable")  # the scene draws heaviest last
+    assert np.all(np.diff(scene.students.sizes) >= 0)
+    assert scene.students.sizes[-1] > scene.students.sizes[0]
+    assert np.allclose(scene.students.positions, met.directions[order])
+    positive = snap.student_a[order] > 0
+    assert np.allclose(scene.students.colors[positive], POSITIVE)
+    assert np.allclose(scene.students.colors[~positive], NEGATIVE)
+
+
+def test_inactive_neurons_are_faded_only_when_asked(paper):
+    snap = paper.snapshot(0)
+    a = snap.student_a.copy()
+    a[::5] *= 1e-6  # neurons weight decay would have switched off: below the engine's activity threshold
+    history = Trainer(paper.config).new_history()
+    history.append(replace(snap, student_a=a))
+    met = neuron_metrics(snap.student_w, a, paper.teacher, True)
+    assert (~met.active).sum() == len(a[::5])
+    order = np.argsort(met.mass, kind="stable")
+    faded = build_scene(history, 0, ViewOptions()).students.colors[:, 3]
+    assert np.allclose(faded[~met.active[order]], INACTIVE_ALPHA)
+    assert np.allclose(faded[met.active[order]], 1.0)
+    plain = build_scene(history, 0, ViewOptions(fade_inactive=False)).students.colors[:, 3]
+    assert np.allclose(plain, 1.0)
+
+
+def test_circle_for_two_dimensions():
+    history = train(apply_overrides(presets.load("circle"), ["optim.steps=40"]))
+    scene = build_scene(history, -1, ViewOptions(trails=True, arrows=True, certificate="pre"))
+    assert scene.dim == 2
+    assert scene.students.positions.shape[1] == 2
+    assert np.allclose(np.linalg.norm(scene.students.positions, axis=1), 1.0)
+    assert scene.heat.points.shape[1] == 2
+    assert scene.projection_label == ""
+
+
+def test_high_dimension_is_projected_and_says_so():
+    history = train(apply_overrides(presets.load("high-dim"), ["optim.steps=4"]))
+    scene = build_scene(history, -1, ViewOptions(certificate="live"))
+    assert scene.dim == 3
+    assert "projection of R^30" in scene.projection_label
+    assert np.all(np.linalg.norm(scene.students.positions, axis=1) <= 1 + 1e-9)  # a projection, not a renormalization
+    assert np.allclose(np.linalg.norm(scene.teachers.positions, axis=1), 1.0)  # k = 3: the teacher span is shown
+
+
+def test_trails_end_at_the_current_directions(paper):
+    options = ViewOptions(trails=True, trail_length=5)
+    scene = build_scene(paper, 10, options)
+    assert scene.trails.shape == (len(scene.students.positions), 5, 3)
+    assert np.allclose(scene.trails[:, -1], scene.students.positions)
+    early = build_scene(paper, 1, options)
+    assert early.trails.shape[1] == 2  # only two snapshots exist so far
+
+
+def test_arrows_point_far_neurons_to_the_centre_and_near_ones_to_their_teacher(paper):
+    snap = paper.snapshot(-1)
+    met = neuron_metrics(snap.student_w, snap.student_a, paper.teacher, True)
+    arrows = build_scene(paper, -1, ViewOptions(arrows=True)).arrows
+    start, end = arrows[:, 0], arrows[:, 1]
+    assert len(arrows) == met.active.sum()
+    near = met.near[met.active]
+    assert (~near).any() and near.any()
+    assert np.all(np.linalg.norm(end[~near], axis=1) < np.linalg.norm(start[~near], axis=1))
+    teacher = paper.teacher.w[met.nearest[met.active][near]]
+
+    def angle(u, v):
+        cos = np.abs(np.sum(u * v, axis=1)) / np.linalg.norm(u, axis=1) / np.linalg.norm(v, axis=1)
+        return np.arccos(np.clip(cos, -1, 1))
+
+    assert np.all(angle(end[near], teacher) <= angle(start[near], teacher) + 1e-12)
+
+
+def test_certificate_that_exceeds_one_is_reported_not_clipped():
+    history = train(apply_overrides(presets.load("paper-relu"), ["optim.steps=20"]))
+    heat = build_scene(history, -1, ViewOptions(certificate="pre")).heat
+    assert heat.exceeds and np.abs(heat.values).max() > 1.0
+    assert "not certified" in heat.status and "> 1" in heat.status
+    colors = heat.colors()
+    over = heat.values > 1.0
+    assert over.any()
+    # beyond ±1 a distinct colour: never the colour of η = ±1
+    assert not np.allclose(colors[over][0], heat_rgba(np.array([1.0]))[0])
+
+
+def test_certified_teacher_and_live_certificate(paper):
+    pre = build_scene(paper, -1, ViewOptions(certificate="pre")).heat
+    assert not pre.exceeds and "certified" in pre.status
+    live = build_scene(paper, -1, ViewOptions(certificate="live")).heat
+    assert live.kind == "live" and live.values.shape == live.points.shape[:-1]
+
+
+def test_bad_certificate_kind_is_refused(paper):
+    with pytest.raises(ValueError, match="certificate must be one of"):
+        build_scene(paper, 0, ViewOptions(certificate="on"))

@@ -1,0 +1,99 @@
+"""The OpenGL renderer, drawn under Xvfb in a subprocess (a GL crash must not take the test session with it).
+
+Skipped cleanly when xvfb-run is missing or no OpenGL context can be made there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.gl
+
+NO_GL_EXIT = 77  # the child's way of saying "no OpenGL context here"
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import torch
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    NO_GL_EXIT = int(sys.argv[1])
+    torch.set_num_threads(1)
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication([])
+    from engine import presets
+    from engine.config import apply_overrides
+    from engine.trainer import train
+    from featlearn_gui.scene import HEAT_OVER, HEAT_UNDER, NEGATIVE, POSITIVE, ViewOptions
+    from featlearn_gui.views.sphere_view import SphereView, gl_available
+
+    if not gl_available():
+        print("no OpenGL context on platform", app.platformName())
+        sys.exit(NO_GL_EXIT)
+
+    def has(image, rgba, tol=12):
+        target = np.array(rgba[:3]) * 255
+        return bool((np.abs(image[..., :3].astype(int) - target).max(axis=-1) <= tol).sum() >= 4)
+
+    history = train(apply_overrides(presets.load("paper"), ["optim.steps=400"]))
+    view = SphereView(renderer="gl")
+    view.resize(480, 400)
+    view.show()
+    for _ in range(200):
+        app.processEvents()
+        if view.windowHandle() is not None and view.windowHandle().isExposed():
+            break
+    view.set_frame(history, -1, ViewOptions(trails=True, arrows=True))
+    app.processEvents()
+    image = view.render_image(320, 240)
+    view.set_camera(200.0, -40.0)
+    turned = view.render_image(320, 240)
+    view.set_frame(history, 0, ViewOptions(certificate="live"))
+    heat = view.render_image(320, 240)
+    result = {
+        "renderer": view.renderer,
+        "shape": list(image.shape),
+        "colours": int(len(np.unique(image.reshape(-1, 4), axis=0))),
+        "positive": has(image, POSITIVE),
+        "negative": has(image, NEGATIVE),
+        "turned_differs": bool(np.abs(image.astype(int) - turned.astype(int)).mean() > 1.0),
+        "heat_beyond_one": has(heat, HEAT_OVER, 30) or has(heat, HEAT_UNDER, 30),
+    }
+    view.close()
+    print("RESULT", json.dumps(result))
+    """
+)
+
+
+def test_gl_view_renders_teachers_and_students_under_xvfb(tmp_path):
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        pytest.skip("xvfb-run is not on PATH: no display for an OpenGL context")
+    script = tmp_path / "gl_child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    command = [xvfb, "-a", "-s", "-screen 0 1280x1024x24", sys.executable, str(script), str(NO_GL_EXIT)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    if done.returncode == NO_GL_EXIT:
+        pytest.skip(f"no OpenGL context under Xvfb: {done.stdout.strip()}")
+    assert done.returncode == 0, f"GL child failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}"
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    assert result["renderer"] == "gl"
+    assert result["shape"] == [240, 320, 4]
+    assert result["colours"] > 50, "the GL image is blank"
+    assert result["positive"] and result["negative"], "teacher and student colours are missing"
+    assert result["turned_differs"], "turning the camera did not change the picture"
+    assert result["heat_beyond_one"], "the certificate's |η| > 1 regions are not visible"
+    assert "Error while drawing item" not in done.stdout + done.stderr
