@@ -1,0 +1,146 @@
+"""`featlearn-gui`: the desktop app, and its scriptable mode for documentation and tests.
+
+    featlearn-gui [CONFIG.toml | RUN.npz] [--preset NAME] [--renderer auto|gl|projected]
+                  [--run-steps N] [--screenshot PNG] [--quit]
+
+`--run-steps N` trains N steps as fast as possible, `--screenshot` then saves a PNG of the whole window
+(QWidget.grab) and `--quit` exits (status 0; 2 for invalid input, 3 when the run diverged or failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+EXIT_INVALID = 2
+EXIT_FAILED = 3
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="featlearn-gui", description="Watch gradient descent learn features.")
+    parser.add_argument("path", nargs="?", help="a config (.toml) or a run file (.npz) to open")
+    parser.add_argument("--preset", help="start from this preset (see `featlearn presets`)")
+    parser.add_argument("--renderer", choices=("auto", "gl", "projected"), help="sphere renderer (default: auto)")
+    parser.add_argument("--run-steps", type=int, metavar="N", help="train N steps at full speed")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the window after --run-steps")
+    parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in scripted runs")
+    parser.add_argument("--quit", action="store_true", help="exit when the script is done")
+    args = parser.parse_args(argv)
+    try:
+        args.width, args.height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1600x1000")
+    if args.run_steps is not None and args.run_steps < 0:
+        parser.error("--run-steps must be >= 0")
+    return args
+
+
+def apply_style(app: QtWidgets.QApplication) -> None:
+    """Fusion everywhere (the same look on every platform), pyqtgraph antialiased on white like the sphere."""
+    import pyqtgraph as pg
+
+    app.setStyle("Fusion")
+    pg.setConfigOptions(antialias=True, background="w", foreground="#3c3f44")
+    font = app.font()
+    if font.pointSizeF() < 9:
+        font.setPointSizeF(9)
+        app.setFont(font)
+
+
+class Script(QtCore.QObject):
+    """The scripted mode: train, wait for the worker to stop, screenshot, quit."""
+
+    def __init__(self, window, args: argparse.Namespace) -> None:
+        super().__init__(window)
+        self.window, self.args = window, args
+        self.exit_code = 0
+
+    def start(self) -> None:
+        if self.args.run_steps is not None and self.window.session.worker is not None:
+            self.window.state.run_status_changed.connect(self._on_state_run_status_changed)
+            self.window.session.train_to(self.args.run_steps)
+            if self.args.run_steps == 0:
+                QtCore.QTimer.singleShot(0, self, self._finish)
+        else:
+            QtCore.QTimer.singleShot(0, self, self._finish)
+
+    @QtCore.Slot(str)
+    def _on_state_run_status_changed(self, status: str) -> None:
+        if status in ("finished", "failed"):
+            if status == "failed":
+                print(f"featlearn-gui: {self.window.state.message}", file=sys.stderr)
+                self.exit_code = EXIT_FAILED
+            self.window.state.run_status_changed.disconnect(self._on_state_run_status_changed)
+            # Let the last snapshot reach every view (the progress signal and one coalesced redraw).
+            QtCore.QTimer.singleShot(100, self, self._finish)
+
+    @QtCore.Slot()
+    def _finish(self) -> None:
+        state = self.window.state
+        state.note_growth()
+        state.set_index(state.count - 1)
+        self.window.flush_redraws()
+        self.window.sphere.draw()
+        QtWidgets.QApplication.processEvents()
+        if self.args.screenshot:
+            path = Path(self.args.screenshot)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.window.grab().save(str(path)):
+                print(f"featlearn-gui: cannot write the screenshot {path}", file=sys.stderr)
+                self.exit_code = EXIT_INVALID
+            else:
+                print(f"featlearn-gui: saved {path}")
+        if self.args.quit:
+            self.window.session.shutdown()
+            QtWidgets.QApplication.exit(self.exit_code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from engine import presets
+    from engine.config import ConfigError
+    from featlearn_gui import prompts
+    from featlearn_gui.main_window import MainWindow
+    from featlearn_gui.settings import Settings
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setOrganizationName("featlearn")
+    app.setApplicationName("featlearn-gui")
+    app.setWindowIcon(QtGui.QIcon.fromTheme("applications-science"))
+    apply_style(app)
+    scripted = args.quit or args.screenshot is not None or args.run_steps is not None
+    if args.quit:
+        prompts.INTERACTIVE = False
+    settings = Settings()
+    try:
+        if args.preset is not None:
+            presets.path(args.preset)  # fail before any window appears
+    except ConfigError as exc:
+        print(f"featlearn-gui: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    window = MainWindow(settings, renderer=args.renderer, restore=not scripted)
+    if scripted:
+        window.resize(args.width, args.height)
+    opened = (
+        window.files.open_path(args.path)
+        if args.path
+        else window.files.load_preset(args.preset or settings.last_preset())
+    )
+    if not opened and args.quit:
+        print(f"featlearn-gui: {window.state.message or 'cannot open ' + str(args.path)}", file=sys.stderr)
+        window.session.shutdown()
+        return EXIT_INVALID
+    window.show()
+    script = Script(window, args)
+    if scripted:
+        script.start()
+    code = app.exec()
+    window.session.shutdown()
+    return code or script.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""The main window as a person uses it: keys, slider, scrubbing, files, stop conditions, failures, closing."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from engine import presets
+from featlearn_gui import prompts
+
+Key = QtCore.Qt.Key
+
+
+def test_window_opens_on_the_paper_preset_with_every_panel(window):
+    assert window.state.preset_name == "paper"
+    assert window.state.config.teacher.directions == presets.load("paper").teacher.directions
+    assert len(window.state.history) == 1 and window.state.step == 0
+    assert {"experiment", "loss", "far_mass", "captured", "certificate", "weight_decay"} <= set(window.docks)
+    assert window.sphere.view.renderer == "projected"
+    assert window.status_bits.device.text() == "device: cpu"
+
+
+def test_space_plays_and_pauses_while_the_loss_falls(qtbot, window):
+    qtbot.keyClick(window, Key.Key_Space)
+    assert window.state.playing
+    qtbot.waitUntil(lambda: window.state.step >= 200, timeout=10000)
+    qtbot.keyClick(window, Key.Key_Space)
+    assert not window.state.playing
+    losses = window.state.history.view()["loss"]
+    assert losses[-1] < 0.5 * losses[0]
+    window.flush_redraws()
+    assert len(window.loss.loss.yData) == window.state.count
+
+
+def test_arrow_keys_train_and_step_through_the_history(qtbot, window):
+    every = window.state.config.record.every
+    qtbot.keyClick(window, Key.Key_Right)  # at the live edge: train one more snapshot
+    qtbot.waitUntil(lambda: window.state.step == every)
+    qtbot.keyClick(window, Key.Key_Right)
+    qtbot.waitUntil(lambda: window.state.step == 2 * every)
+    qtbot.keyClick(window, Key.Key_Left)
+    assert window.state.step == every
+    qtbot.keyClick(window, Key.Key_Home)
+    assert window.state.step == 0
+    qtbot.keyClick(window, Key.Key_End)
+    assert window.state.step == 2 * every
+
+
+def test_slider_and_exact_step_entry_reach_recorded_steps(qtbot, window, train_to):
+    train_to(window, 200)
+    window.transport.slider.setValue(3)
+    assert window.state.step == 60
+    window.transport.step_box.setValue(105)  # between snapshots: the last one at or before it
+    assert window.state.step == 100
+    assert window.transport.step_box.value() == 100
+
+
+def test_scrubbing_shows_the_past_while_training_continues(qtbot, window):
+    window.state.set_stop_conditions(100_000, 0.0)
+    window.state.set_speed(0)
+    window.state.set_playing(True)
+    qtbot.waitUntil(lambda: window.state.count > 5, timeout=10000)
+    window.state.set_index(2)
+    window.state.set_playing(False)  # the replay would move the cursor on; the run trained behind it meanwhile
+    count = window.state.count
+    window.state.set_playing(True)
+    window.state.set_index(2)
+    qtbot.waitUntil(lambda: window.state.count > count + 3, timeout=10000)
+    window.state.set_playing(False)
+    window.state.set_index(2)
+    window.flush_redraws()
+    past = window.state.history.snapshot(2)
+    assert window.state.step == past.step == 40
+    assert window.status_bits.loss.text() == f"loss {past.loss:.4g}"
+    assert all(cursor.value() == 40 for cursor in window.loss.cursors)
+    assert window.sphere.drawn_index == 2
+
+
+def test_invalid_experiment_input_is_flagged_and_not_applied(qtbot, window):
+    panel, before = window.experiment, window.state.config
+    editor = panel.editors["optim.lr"]
+    editor.setText("-1")
+    editor.editingFinished.emit()
+    assert panel.is_flagged("optim.lr")
+    assert "optim.lr = -1" in panel.errors["optim.lr"].text()
+    assert window.state.config is before
+    editor.setText("fast")
+    editor.editingFinished.emit()
+    assert "optim.lr" in panel.errors["optim.lr"].text()
+    assert window.state.config is before
+    editor.setText("0.25")
+    editor.editingFinished.emit()
+    assert not panel.is_flagged("optim.lr")
+    assert window.state.config.optim.lr == 0.25 and len(window.state.history) == 1
+
+
+def test_every_config_key_has_an_editor():
+    from engine.config import RunConfig, flatten
+    from featlearn_gui.panels.experiment import config_keys
+
+    assert {f"{s}.{n}" if s else n for s, n in config_keys()} == set(flatten(RunConfig()))
+
+
+@pytest.mark.parametrize("name", presets.names())
+def test_presets_load_and_draw(qtbot, window, name):
+    assert window.files.load_preset(name)
+    assert window.state.config == presets.load(name)
+    assert window.experiment.preset_box.currentData() == name
+    window.flush_redraws()
+    assert window.sphere.drawn_index == 0
+
+
+def test_changing_the_experiment_asks_before_discarding_a_run(qtbot, window, monkeypatch, train_to):
+    train_to(window, 100)
+    history = window.state.history
+    monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: False)
+    assert not window.files.load_preset("circle")
+    window.experiment.editors["seed"].setText("5")
+    window.experiment.editors["seed"].editingFinished.emit()
+    assert window.state.history is history and window.state.config.seed == 0
+    assert window.experiment.editor_text("seed") == "0"
+    monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: True)
+    assert window.files.load_preset("circle")
+    assert window.state.history is not history and window.state.config.teacher.dim == 2
+
+
+def test_save_and_open_a_run_round_trip(qtbot, window, tmp_path, train_to):
+    train_to(window, 120)
+    path = tmp_path / "run.npz"
+    assert window.files.save_run(path)
+    assert window.state.saved and not window.state.has_unsaved_run
+    original = window.state.history
+    assert window.files.open_path(path)
+    loaded = window.state.history
+    assert loaded is not original and window.state.status == "loaded"
+    np.testing.assert_array_equal(loaded.steps, original.steps)
+    np.testing.assert_array_equal(loaded.view()["student_w"], original.view()["student_w"])
+    assert window.state.config == original.config
+    assert window.state.step == 120  # a loaded run opens on its last snapshot
+    assert str(path.resolve()) in window.settings.recent_files()
+
+
+def test_open_config_file_and_bad_files_give_clear_errors(qtbot, window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(prompts, "show_error", lambda parent, title, text: shown.append(text))
+    good = tmp_path / "exp.toml"
+    assert window.files.save_config(good)
+    assert window.files.open_path(good)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[optim]\nlr = -3\n")
+    assert not window.files.open_path(bad)
+    assert "optim.lr = -3" in shown[-1]
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip")
+    assert not window.files.open_path(junk)
+    assert "junk.npz" in shown[-1]
+
+
+def test_stop_conditions_end_the_run(qtbot, window):
+    window.state.set_stop_conditions(140, 0.0)
+    window.state.set_speed(0)
+    window.state.set_playing(True)
+    qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
+    assert window.state.step == 140 and "140" in window.state.message
+    qtbot.waitUntil(lambda: not window.state.playing)
+    loss_now = window.state.history.snapshot(-1).loss
+    window.state.set_stop_conditions(100_000, loss_now * 0.9)  # continue until the loss falls 10 % more
+    window.state.set_playing(True)
+    qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
+    assert window.state.history.snapshot(-1).loss <= loss_now * 0.9
+    assert "threshold" in window.state.message
+
+
+def test_divergence_shows_a_message_and_keeps_the_history(qtbot, window, small_config):
+    window.state.set_config(small_config("optim.lr=400"))
+    window.state.set_speed(0)
+    window.state.set_playing(True)
+    qtbot.waitUntil(lambda: window.state.status == "failed", timeout=10000)
+    assert "diverged at step" in window.state.message
+    assert window.banner.isVisible() and "diverged at step" in window.banner.label.text()
+    assert not window.state.playing
+    count = window.state.count
+    assert count >= 1
+    window.state.set_index(0)
+    qtbot.keyClick(window, Key.Key_End)
+    assert window.state.index == count - 1
+    assert np.isfinite(window.state.history.snapshot(-1).loss)
+
+
+def test_device_error_stops_the_run_naming_the_step(qtbot, window, monkeypatch):
+    window.session.train_to(60)
+    qtbot.waitUntil(lambda: window.state.status == "finished")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(window.session.worker.trainer.objective, "value_and_grad", broken)
+    window.session.train_to(200)
+    qtbot.waitUntil(lambda: window.state.status == "failed", timeout=5000)
+    assert "step 60" in window.state.message and "out of memory" in window.state.message
+    assert window.state.count == 4
+
+
+def test_closing_stops_the_worker_within_a_second(qtbot, window):
+    window.state.set_stop_conditions(1_000_000, 0.0)
+    window.state.set_speed(0)
+    window.state.set_playing(True)
+    qtbot.waitUntil(lambda: window.state.count > 3, timeout=10000)
+    worker = window.session.worker
+    assert worker.isRunning()
+    started = time.perf_counter()
+    window.close()  # prompts.INTERACTIVE is off: discards without asking
+    assert time.perf_counter() - started < 1.0
+    assert not worker.isRunning()
+
+
+def test_closing_with_an_unsaved_run_asks_first(qtbot, window, monkeypatch, train_to):
+    train_to(window, 60)
+    monkeypatch.setattr(prompts, "ask_save", lambda parent: "cancel")
+    window.close()
+    assert window.isVisible()
+    monkeypatch.setattr(prompts, "ask_save", lambda parent: "discard")
+    window.close()
+    assert not window.isVisible()
+
+
+def test_restore_defaults_resets_view_options_and_speed(qtbot, window):
+    window.state.set_options(trails=True, certificate="live")
+    window.state.set_speed(200)
+    window.save_settings()
+    assert window.settings.view_options().trails
+    window.restore_defaults()
+    assert not window.state.options.trails and window.state.speed == 20
+    assert not window.settings.view_options().trails
+
+
+def test_keyboard_shortcut_help_lists_the_transport_keys(qtbot, window):
+    window._on_shortcuts_triggered()
+    boxes = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, QtWidgets.QMessageBox)]
+    assert boxes and "Space" in boxes[-1].text()
+    boxes[-1].close()

@@ -1,0 +1,94 @@
+"""Panels against the model alone: plots follow the history and the cursor, survive hundreds of repaints, and the
+settings read back with types."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore
+
+from engine.trainer import train
+from featlearn_gui.panels.captured_panel import CapturedPanel
+from featlearn_gui.panels.certificate_panel import CertificatePanel
+from featlearn_gui.panels.far_mass_panel import FarMassPanel
+from featlearn_gui.panels.loss_panel import LossPanel
+from featlearn_gui.panels.weight_decay_panel import WeightDecayPanel
+from featlearn_gui.state import AppState
+
+PANELS = (LossPanel, WeightDecayPanel, FarMassPanel, CapturedPanel, CertificatePanel)
+
+
+def make_panels(qtbot, history):
+    state = AppState(history.config)
+    panels = [cls(state) for cls in PANELS]
+    for panel in panels:
+        qtbot.addWidget(panel)
+        panel.resize(400, 260)
+        panel.show()
+    state.set_history(history, saved=True)
+    return state, panels
+
+
+def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_config):
+    history = train(small_config())
+    state, (loss, decay, far, captured, certificate) = make_panels(qtbot, history)
+    state.set_index(7)
+    for panel in (loss, decay, far, captured, certificate):
+        panel.throttle.flush()
+    x, y = loss.loss.xData, loss.loss.yData  # the data, not its log10 on screen
+    np.testing.assert_array_equal(x, history.steps)
+    np.testing.assert_allclose(y, history.view()["loss"])
+    assert all(c.value() == 140 for p in (loss, decay, far, captured) for c in p.cursors)
+    assert len(captured.curves) == 3 and len(captured.targets) == 3
+    assert captured.targets[1].value() == -1
+    assert "step 140" in certificate.plot.titleLabel.text
+
+
+def test_dragging_a_cursor_scrubs_to_the_nearest_recorded_step(qtbot, small_config):
+    history = train(small_config())
+    state, (loss, *_rest) = make_panels(qtbot, history)
+    loss.cursors[0].setValue(133)
+    loss.cursors[0].sigDragged.emit(loss.cursors[0])
+    assert state.step == 120 and loss.cursors[0].value() == 120
+
+
+def test_a_few_hundred_repaints_of_every_plot(qtbot, small_config):
+    # PySide6 6.12.0 on Python 3.11 aborted after ~100 repaints; this would crash the process there.
+    history = train(small_config("record.every=2"))
+    state, panels = make_panels(qtbot, history)
+    for frame in range(300):
+        state.set_index(frame % state.count)
+        for panel in panels:
+            panel.throttle.flush()
+            panel.canvas.repaint()
+    assert state.index == 299 % state.count
+
+
+def test_far_mass_on_a_log_axis_never_plots_zero(qtbot, small_config):
+    history = train(small_config())
+    state, (_loss, _decay, far, *_rest) = make_panels(qtbot, history)
+    far.throttle.flush()
+    y = far.far_mass.yData
+    assert (y > 0).all() and len(y) == len(history)
+
+
+def test_settings_read_back_with_types_and_survive_bad_values(settings, tmp_path):
+    from featlearn_gui.settings import Settings
+
+    path = tmp_path / "bad.ini"
+    raw = QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+    raw.setValue("view/trails", "maybe")
+    raw.setValue("view/trail_length", "many")
+    raw.setValue("view/certificate", "sometimes")
+    raw.setValue("playback/speed", 7)
+    raw.setValue("experiment/last_preset", "gone")
+    raw.setValue("files/recent", "{not json")
+    raw.sync()
+    bad = Settings(QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat))
+    options = bad.view_options()
+    assert options.certificate == "off" and isinstance(options.trails, bool) and options.trail_length >= 1
+    assert bad.speed() == 20 and bad.last_preset() == "paper" and bad.recent_files() == []
+    settings.set_view_options(options.__class__(trails=True, trail_length=12, certificate="live"))
+    settings.set_speed(200)
+    assert settings.view_options().trails and settings.view_options().trail_length == 12 and settings.speed() == 200
+    settings.restore_defaults()
+    assert not settings.view_options().trails and settings.speed() == 20
