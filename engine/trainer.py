@@ -75,8 +75,28 @@ class Trainer:
         self._last_yielded = -1
         self._start_loss: float | None = None
 
+    @classmethod
+    def resume(cls, history: RunHistory) -> Trainer:
+        """A trainer that continues a recorded run from its last snapshot, e.g. one loaded from a run file.
+
+        The teacher, the initialization and any samples are drawn again from the config's seed; a history whose
+        teacher does not match them (edited by hand, or from another featlearn) is refused with a ValueError.
+        """
+        trainer = cls(history.config)
+        if not np.allclose(trainer.teacher.w, history.teacher.w) or not np.allclose(
+            trainer.teacher.a, history.teacher.a
+        ):
+            raise ValueError("the run's teacher does not match its config and seed, so it cannot be continued")
+        last = history.snapshot(-1)
+        trainer.W = trainer._to_device(np.asarray(last.student_w))
+        trainer.a = trainer._to_device(np.asarray(last.student_a))
+        trainer.step = trainer._last_yielded = last.step
+        trainer._start_loss = float(history.view()["loss"][0])
+        return trainer
+
     def _to_device(self, array: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(array).to(dtype=self.dtype, device=self.device)
+        # Always a copy: training updates in place, and `array` may be a history's (read-only) buffer.
+        return torch.tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
     def new_history(self) -> RunHistory:
         """An empty history for this run's snapshots, stored in the run's dtype."""

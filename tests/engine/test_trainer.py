@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from engine import config, presets
+from engine.history import RunHistory
 from engine.numpy_reference import gd
 from engine.trainer import Diverged, Trainer, train, weight_decay_at
 
@@ -114,3 +115,23 @@ def test_empirical_loss_trains():
     cfg = short("paper", "loss.kind=empirical", "loss.samples=2000")
     h = train(cfg, until=100)
     assert h.view()["loss"][-1] < 0.5 * h.view()["loss"][0]
+
+
+def test_a_saved_run_resumes_exactly_where_it_stopped(tmp_path):
+    cfg = short()
+    first = train(cfg, until=100)
+    first.save(tmp_path / "run.npz")
+    loaded = RunHistory.load(tmp_path / "run.npz")
+    trainer = Trainer.resume(loaded)
+    for snap in trainer.run(until=200):
+        loaded.append(snap)
+    whole = train(cfg, until=200)
+    assert list(loaded.steps) == list(whole.steps)
+    np.testing.assert_array_equal(loaded.view()["student_w"], whole.view()["student_w"])
+
+
+def test_resume_refuses_a_foreign_teacher():
+    history = train(short(), until=20)
+    history.teacher = type(history.teacher)(history.teacher.w[::-1].copy(), history.teacher.a)
+    with pytest.raises(ValueError, match="cannot be continued"):
+        Trainer.resume(history)
