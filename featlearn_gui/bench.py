@@ -83,10 +83,8 @@ def bench_gui(quick: bool) -> None:
         except Exception as exc:  # GL is missing on headless machines: report, go on
             print(f"  renderer {renderer}: not measured ({exc})")
     for row in rows:
-        print(
-            f"  frame time, m = 2,000, {row['renderer']:<9}: "
-            + ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float))
-        )
+        numbers = row.get("skipped") or ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float))
+        print(f"  frame time, m = 2,000, {row['renderer']:<9}: {numbers}")
 
 
 def bench_export(quick: bool) -> None:
