@@ -135,14 +135,21 @@ class Trainer:
         yielded before it is finite (the exploded state itself when its loss is still finite).
         """
         until = self.config.optim.steps if until is None else until
+        # Reading the loss synchronizes a GPU with the host: there, check it at recorded steps only.
+        check_every_step = self.device.type == "cpu"
         while self.step <= until:
             lam = self.weight_decay_now()
             loss, grad_W, grad_a = self.objective.value_and_grad(self.W, self.a)
+            record = self._is_record_step(self.step, until)
+            if not (check_every_step or record):
+                self._update(grad_W, grad_a, lam)
+                self.step += 1
+                continue
             loss_value = float(loss)
             exploded = self._exploded(loss_value)
             if exploded and not math.isfinite(loss_value):
                 raise Diverged(self.step, loss_value, self.config.optim.lr)
-            if self.step > self._last_yielded and (exploded or self._is_record_step(self.step, until)):
+            if self.step > self._last_yielded and (exploded or record):
                 self._last_yielded = self.step
                 yield self._snapshot(loss_value, lam)  # a huge but finite state is kept: it shows the blow-up
             if exploded:
