@@ -2,9 +2,11 @@
 
     featlearn-gui [CONFIG.toml | RUN.npz] [--preset NAME] [--renderer auto|gl|projected]
                   [--run-steps N] [--screenshot PNG] [--quit]
+    featlearn-gui --compare NAME_OR_FILE [--run-steps N] [--screenshot PNG] [--quit]
 
 `--run-steps N` trains N steps as fast as possible, `--screenshot` then saves a PNG of the whole window
 (QWidget.grab) and `--quit` exits (status 0; 2 for invalid input, 3 when the run diverged or failed).
+`--compare` opens a comparison window instead (featlearn_gui.compare.compare_script).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="featlearn-gui", description="Watch gradient descent learn features.")
     parser.add_argument("path", nargs="?", help="a config (.toml) or a run file (.npz) to open")
     parser.add_argument("--preset", help="start from this preset (see `featlearn presets`)")
+    parser.add_argument("--compare", metavar="NAME_OR_FILE",
+                        help="open a comparison: a built-in name (e.g. weight-decay-vs-none) or a TOML file; "
+                             "--run-steps then trains each run to N or its own last step")
     parser.add_argument("--renderer", choices=("auto", "gl", "projected"), help="sphere renderer (default: auto)")
     parser.add_argument("--run-steps", type=int, metavar="N", help="train N steps at full speed")
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the window after --run-steps")
@@ -106,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     from featlearn_gui.main_window import MainWindow
     from featlearn_gui.settings import Settings
 
+    # Several OpenGL sphere views (a comparison) draw only when their contexts share resources; set before the app.
+    if QtWidgets.QApplication.instance() is None:
+        QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setOrganizationName("featlearn")
     app.setApplicationName("featlearn-gui")
@@ -114,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     scripted = args.quit or args.screenshot is not None or args.run_steps is not None
     if args.quit:
         prompts.INTERACTIVE = False
+    if args.compare is not None:
+        from featlearn_gui.compare import compare_script
+
+        return compare_script.main(app, args)
     settings = Settings()
     try:
         if args.preset is not None:

@@ -103,3 +103,21 @@ def builtin(name: str) -> Comparison:
     if not path.is_file():
         raise ConfigError(f"comparison {name!r} does not exist; available: {', '.join(builtin_names())}")
     return load(path)
+
+
+def rebased(comparison: Comparison, folder: str | Path) -> Comparison:
+    """The same comparison with its config and run paths relative to `folder` where they can be (absolute where
+    not), so that saving it in another folder keeps every entry pointing at the same file."""
+    folder = Path(folder).resolve()
+    entries = []
+    for entry in comparison.runs:
+        kind, value = entry.source
+        if kind != "preset":
+            target = Path(value) if Path(value).is_absolute() else (comparison.base / value)
+            target = target.resolve()
+            try:
+                value = target.relative_to(folder).as_posix()
+            except ValueError:
+                value = str(target)
+        entries.append(RunEntry(label=entry.label, **{kind: value}))
+    return Comparison(comparison.title, tuple(entries), comparison.description, folder)

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import presets
 from featlearn_gui import prompts
 from featlearn_gui.bindings import ViewOptions
+from featlearn_gui.compare.compare_menu import CompareMenu
 from featlearn_gui.files import FileActions
 from featlearn_gui.panels.banner import FailureBanner
 from featlearn_gui.panels.captured_panel import CapturedPanel
@@ -86,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
                          QtCore.Qt.Orientation.Vertical)
         self.status_bits = StatusBits(self.state, self.statusBar(), lambda: self.session.device_name)
         self._build_menus()
+        self.compare_menu = CompareMenu(self, renderer or self.settings.renderer())
         self.resize(*DEFAULT_SIZE)
         self._default_layout = self.saveState()
 

@@ -1,0 +1,90 @@
+"""The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass,
+and the mass captured at each teacher against a*. The numbers come from engine.metrics at the run's last
+snapshot (updated while it trains), so the table answers "which regime cleaned up?" without reading curves.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.metrics import CLOSE_DEG, neuron_metrics
+from featlearn_gui.compare.compare_run import CompareRun
+from featlearn_gui.compare.run_view import STATUS_TEXT
+
+COLUMNS = ("run", "what differs", "status", "last step", "loss L", "max active angle", "far mass", "far / all mass",
+           "captured mass (a*)")
+TIPS = {
+    "max active angle": "largest angle of a neuron with ≥ 1e-3 of the largest mass to its nearest teacher",
+    "far mass": f"Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher",
+    "far / all mass": "far mass as a share of Σ |a_j|‖w_j‖: 0 when every neuron sits on a teacher",
+    "captured mass (a*)": f"Σ a_j‖w_j‖ over neurons within {CLOSE_DEG:g}° of each teacher; in brackets a_i*",
+}
+
+
+def final_row(run: CompareRun) -> list[str]:
+    """The row's texts at the run's last announced snapshot."""
+    history, index = run.history, max(run.count - 1, 0)
+    snap = history.snapshot(index)
+    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
+    total = float(met.mass.sum())
+    share = met.far_mass / total if total > 0 else 0.0
+    captured = " ".join(f"{c:+.2f}" for c in met.captured)
+    targets = " ".join(f"{a:+g}" for a in history.teacher.a)
+    return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.2g}%",
+            f"{captured}  ({targets})"]
+
+
+def _swatch(colour: str) -> QtGui.QIcon:
+    pixmap = QtGui.QPixmap(12, 12)
+    pixmap.fill(QtGui.QColor(colour))
+    return QtGui.QIcon(pixmap)
+
+
+class MetricsTable(QtWidgets.QTableWidget):
+    def __init__(self, runs: list[CompareRun], colours: list[str], parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(len(runs), len(COLUMNS), parent)
+        self.runs = runs
+        self._shown: list[tuple | None] = [None] * len(runs)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        for c, name in enumerate(COLUMNS):
+            self.horizontalHeaderItem(c).setToolTip(TIPS.get(name, ""))
+        self.verticalHeader().hide()
+        self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window's step actions
+        self.setAlternatingRowColors(True)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        for r, colour in enumerate(colours[: len(runs)]):
+            for c in range(len(COLUMNS)):
+                item = QtWidgets.QTableWidgetItem()
+                if c >= 3:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                self.setItem(r, c, item)
+            self.item(r, 0).setIcon(_swatch(colour))
+        self.refresh()
+
+    def refresh(self, grown: bool = True) -> None:
+        """Recompute rows whose run changed status or (with `grown`) recorded more snapshots."""
+        for r, run in enumerate(self.runs):
+            key = (run.count, run.status)
+            shown = self._shown[r]
+            if key == shown or (not grown and shown is not None and shown[1] == run.status):
+                continue
+            self._shown[r] = key
+            for c, text in enumerate(final_row(run)):
+                self.item(r, c).setText(text)
+            self.item(r, 2).setToolTip(run.message)
+            self.item(r, 1).setToolTip(run.differences[1])
+
+    def values(self, r: int) -> dict[str, str]:
+        """Row r as {column: text} (tests)."""
+        return {name: self.item(r, c).text() for c, name in enumerate(COLUMNS)}
+
+    def preferred_height(self) -> int:
+        rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        return rows + self.horizontalHeader().height() + 2 * self.frameWidth() + 2
+
+

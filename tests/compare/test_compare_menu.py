@@ -1,0 +1,84 @@
+"""Opening comparisons: the main window's Compare menu (built-ins by title, descriptions as tooltips, Compare
+with…) and `featlearn-gui --compare NAME --run-steps N --screenshot PNG --quit`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from featlearn_gui import comparison
+from featlearn_gui.comparison import RunEntry
+
+
+@pytest.fixture
+def main_window(qtbot, tmp_path, monkeypatch):
+    from featlearn_gui import prompts
+    from featlearn_gui.main_window import MainWindow
+    from featlearn_gui.settings import Settings
+
+    monkeypatch.setattr(prompts, "INTERACTIVE", False)
+    settings = Settings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
+    win = MainWindow(settings, renderer="projected", restore=False)
+    qtbot.addWidget(win)
+    win.files.load_preset("paper")
+    yield win
+    win.compare_menu.close_all()
+    win.session.shutdown()
+
+
+def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
+    menu = main_window.compare_menu.menu
+    titles = {a.text(): a.toolTip() for a in menu.actions() if a.text()}
+    for name in comparison.builtin_names():
+        cmp = comparison.builtin(name)
+        assert titles[cmp.title] == cmp.description
+    assert {"Compare &with…", "Open comparison…", "Save comparison…"} <= set(titles)
+    bar_titles = [a.text() for a in main_window.menuBar().actions()]
+    assert bar_titles.index("&Compare") == bar_titles.index("&Presets") + 1
+    win = main_window.compare_menu.open_builtin("weight-decay-vs-none")
+    qtbot.waitExposed(win)
+    assert [v.run.label for v in win.views] == ["weight decay", "no weight decay"]
+    win.close()
+    qtbot.waitUntil(lambda: not main_window.compare_menu._live_windows())  # deleted on close
+
+
+def test_compare_with_starts_from_the_experiment_on_screen(qtbot, main_window):
+    from featlearn_gui.compare.compare_picker import ComparePicker
+
+    current = main_window.compare_menu.current_entry()
+    assert current == RunEntry("paper", preset="paper")
+    picker = ComparePicker(current)
+    qtbot.addWidget(picker)
+    ok = picker.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()  # one run is no comparison
+    lazy = next(picker.list.item(i) for i in range(picker.list.count()) if picker.list.item(i).text() == "lazy")
+    lazy.setCheckState(QtCore.Qt.CheckState.Checked)
+    assert ok.isEnabled()
+    cmp = picker.comparison()
+    assert [e.source for e in cmp.runs] == [("preset", "paper"), ("preset", "lazy")]
+
+
+def test_scripted_comparison_saves_a_screenshot(tmp_path):
+    png = tmp_path / "cmp.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "featlearn_gui", "--compare", "weight-decay-vs-none",
+                             "--run-steps", "300", "--screenshot", str(png), "--size", "1280x800", "--quit"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    image = QtGui.QImage(str(png))
+    assert (image.width(), image.height()) == (1280, 800)
+    pixels = np.frombuffer(image.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(), np.uint8)
+    assert len(np.unique(pixels.reshape(-1, 4)[:, :3], axis=0)) > 50
+
+
+def test_unknown_comparison_exits_2_with_one_clear_line():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "featlearn_gui", "--compare", "nope", "--quit"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "comparison 'nope' does not exist" in result.stderr and "Traceback" not in result.stderr
