@@ -7,6 +7,7 @@ history at the same speed while the run keeps training behind it (like live tele
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from pathlib import Path
 
@@ -23,6 +24,41 @@ FRAME_MS = 16  # ~60 Hz
 THROUGHPUT_WINDOW_S = 0.25  # also the load governor's window
 
 
+class MainThreadCollector:
+    """While a training thread runs, Python's cyclic garbage collector runs only in the GUI thread, between events.
+
+    Automatic collection runs in whichever thread happens to allocate past the threshold: the training thread would
+    destroy garbage Qt objects (the plot items of a replaced run, a closed window) from the wrong thread, and the GUI
+    thread could destroy a widget in the middle of its own paint event; both crash Qt at random. Sessions `hold()`
+    the collector while they own a worker and `tick()` it from their frame clock, which collects the generations
+    CPython would have collected by now.
+    """
+
+    _holders = 0
+    _was_enabled = True
+
+    @classmethod
+    def hold(cls) -> None:
+        if cls._holders == 0:
+            cls._was_enabled = gc.isenabled()
+            gc.disable()
+        cls._holders += 1
+
+    @classmethod
+    def release(cls) -> None:
+        cls._holders = max(cls._holders - 1, 0)
+        if cls._holders == 0 and cls._was_enabled:
+            gc.enable()
+
+    @classmethod
+    def tick(cls) -> None:
+        if cls._holders == 0:
+            return
+        (young, middle, old), (t0, t1, t2) = gc.get_count(), gc.get_threshold()
+        if young > t0:
+            gc.collect(2 if middle >= t1 and old >= t2 else 1 if middle >= t1 else 0)
+
+
 class Session(QtCore.QObject):
     """Connects an AppState to a TrainingWorker; `shutdown()` before the application quits."""
 
@@ -30,6 +66,7 @@ class Session(QtCore.QObject):
         super().__init__(parent)
         self.state = state
         self.worker: TrainingWorker | None = None
+        self._holding_gc = False
         self.device_name = ""
         self._loading = False
         self._clock = QtCore.QTimer(self)
@@ -67,6 +104,9 @@ class Session(QtCore.QObject):
         self.worker = worker
         self.state.set_history(history, saved=True)
         self.state.set_status("paused", "")
+        if not self._holding_gc:
+            MainThreadCollector.hold()
+            self._holding_gc = True
         worker.start()
         if self.state.playing:
             self._on_state_playing_changed(True)
@@ -103,6 +143,9 @@ class Session(QtCore.QObject):
         worker.progressed.disconnect(self._on_worker_progressed)
         worker.run_finished.disconnect(self._on_worker_run_finished)
         worker.run_failed.disconnect(self._on_worker_run_failed)
+        if self._holding_gc:
+            self._holding_gc = False
+            MainThreadCollector.release()
         self.state.note_growth()
         return stopped
 
@@ -182,6 +225,7 @@ class Session(QtCore.QObject):
 
     @QtCore.Slot()
     def _on_clock_tick(self) -> None:
+        MainThreadCollector.tick()
         self._update_throughput()
         state = self.state
         if not state.playing:

@@ -8,7 +8,9 @@ a scrub still answers immediately. Painting holds the GIL, which the training th
 
 from __future__ import annotations
 
+import inspect
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 
@@ -21,18 +23,28 @@ PUMP_GAP_MS = 16
 class Throttle(QtCore.QObject):
     """Runs `callback` at most every `interval_ms` × `Throttle.scale` milliseconds.
 
+    `busy_interval_ms`, when given, replaces `interval_ms` while training runs unpaced (`Throttle.training`, set by
+    LoadGovernor): plots then redraw a few times a second and leave the GIL to the training thread, while the
+    sphere, which people watch, keeps its frame rate.
+
     Due redraws of all throttles queue up and run one per pass of the event loop, so the window never paints
     every plot in one go: the longest the GUI thread is busy is one view's redraw, not the sum of them all.
     """
 
     scale = 1.0  # set by LoadGovernor: > 1 slows every redraw down while training runs flat out
-    _queue: deque[Throttle] = deque()
+    training = False  # set by LoadGovernor: training runs unpaced right now
+    _queue: deque[weakref.ref[Throttle]] = deque()  # weak: a queued redraw must not keep its widget alive
     _pumping = False
 
-    def __init__(self, interval_ms: int, callback: Callable[[], None], parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, interval_ms: int, callback: Callable[[], None], parent: QtCore.QObject | None = None,
+                 busy_interval_ms: int | None = None) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
-        self._callback = callback
+        self.busy_interval_ms = busy_interval_ms
+        # A bound method is held weakly: the throttle is its owner's child, and a strong reference back would make a
+        # cycle that keeps a shown, ownerless widget alive until the cyclic GC destroys it at a random moment (in
+        # the middle of its own paint event, or from the training thread), which crashes Qt.
+        self._callback = weakref.WeakMethod(callback) if inspect.ismethod(callback) else (lambda: callback)
         self._last = 0.0
         self._queued = False
         self._timer = QtCore.QTimer(self)
@@ -42,7 +54,8 @@ class Throttle(QtCore.QObject):
     def request(self) -> None:
         if self._timer.isActive() or self._queued:
             return
-        wait_ms = self.interval_ms * Throttle.scale - (time.perf_counter() - self._last) * 1000
+        interval = self.busy_interval_ms if Throttle.training and self.busy_interval_ms else self.interval_ms
+        wait_ms = interval * Throttle.scale - (time.perf_counter() - self._last) * 1000
         self._timer.start(max(int(wait_ms), 0))  # 0: the next pass of the event loop, coalescing a burst
 
     def flush(self) -> None:
@@ -54,12 +67,14 @@ class Throttle(QtCore.QObject):
     def _run(self) -> None:
         self._queued = False
         self._last = time.perf_counter()
-        self._callback()
+        callback = self._callback()
+        if callback is not None:
+            callback()
 
     @QtCore.Slot()
     def _on_timer_timeout(self) -> None:
         self._queued = True
-        Throttle._queue.append(self)
+        Throttle._queue.append(weakref.ref(self))
         if not Throttle._pumping:
             Throttle._pumping = True
             QtCore.QTimer.singleShot(0, Throttle._pump)
@@ -67,8 +82,8 @@ class Throttle(QtCore.QObject):
     @staticmethod
     def _pump() -> None:
         while Throttle._queue:
-            throttle = Throttle._queue.popleft()
-            if throttle._queued and shiboken6.isValid(throttle):  # flushed meanwhile, or its window is gone
+            throttle = Throttle._queue.popleft()()
+            if throttle is not None and throttle._queued and shiboken6.isValid(throttle):  # not flushed or gone
                 throttle._run()
                 break
         if Throttle._queue:
@@ -101,6 +116,7 @@ class LoadGovernor:
         if wall <= then_wall:
             return
         self.busy = (cpu - then_cpu) / (wall - then_wall)
+        Throttle.training = active
         if not active:
             Throttle.scale = 1.0
             return

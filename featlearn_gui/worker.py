@@ -2,7 +2,8 @@
 
 The GUI grants the worker a budget of steps (play: `speed` steps per frame; step: one more snapshot; free: no
 limit) through thread-safe methods; the loop checks its flags between snapshots, never inside the engine.
-Progress is announced with `progressed`, throttled to 60 Hz, and only after the GUI acknowledged the previous
+Progress is announced with `progressed`, throttled to 30 Hz (the sphere's frame rate: each announcement costs the
+GUI thread, and so the GIL, a round of model updates), and only after the GUI acknowledged the previous
 announcement (`acknowledge`), so a slow GUI sees the latest state instead of a queue of stale ones.
 
 Signals (emitted from the training thread; connect them to slots of GUI-thread QObjects, never to lambdas)
@@ -24,7 +25,7 @@ from PySide6 import QtCore
 from engine.history import RunHistory
 from engine.trainer import Diverged, Trainer
 
-NOTIFY_INTERVAL_S = 1.0 / 60.0
+NOTIFY_INTERVAL_S = 1.0 / 30.0
 # A paced run may lag behind its grants (a slow device, a big model); unspent budget beyond this many frames'
 # worth is dropped, so the animation never lurches ahead to catch up.
 MAX_BACKLOG_FRAMES = 4

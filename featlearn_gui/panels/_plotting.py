@@ -3,9 +3,15 @@
 Each plot item is created once and fed with `setData`; curves clip to the view and downsample by peaks, so a
 long history costs what is visible, not what is recorded. Every time plot carries a cursor at the step on
 screen, which can also be dragged to scrub.
+
+Ranges follow the data in steps (`steady_range`), not exactly: an axis whose range changes must lay out and paint
+its tick labels again, the slowest part of a plot, so a growing run changes them a dozen times, not every frame.
+Zooming or panning by hand switches that off for the plot until its "A" button (or a new run) switches it back.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
+from featlearn_gui.views.painting import PlotCanvas, cache_item
 
 # Light, like the sphere view and the exported figures; Okabe-Ito hues, safe for colour-vision deficiencies.
 BACKGROUND = "#ffffff"
@@ -28,7 +35,39 @@ POSITIVE = "#E69F00"  # a > 0 orange, a < 0 blue: the sphere's sign colours (fea
 NEGATIVE = "#0072B2"
 TEACHERS = ("#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#D55E00", "#0072B2", "#999999", "#000000")
 PLOT_INTERVAL_MS = 100  # plots redraw at most 10 times a second; see featlearn_gui.throttle
+PLOT_BUSY_INTERVAL_MS = 250  # 4 times a second while training runs flat out: the GIL is the training thread's
 TINY = 1e-300  # log-scale plots get max(value, TINY): pyqtgraph warns on log10(0)
+LOG_STEP = 0.5  # log axes move in half decades
+RANGE_PADDING = 0.06  # beyond the steady range, so the labels of ticks at its ends (1, −1, 0.01) still fit
+NICE = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(n * power for n in NICE if n * power >= value * (1 - 1e-12))
+
+
+def steady_range(lo: float, hi: float, current: tuple[float, float] | None, log: bool) -> tuple[float, float]:
+    """A range holding [lo, hi] (in view coordinates: log10 for log axes) that changes only in coarse steps.
+
+    Keeps `current` while it holds the data and is not over 3 times wider than it; else rounds outward to half
+    decades (log) or to multiples of a 1-2-5 unit of about a quarter of the span (linear).
+    """
+    span = hi - lo
+    holds = current is not None and current[0] <= lo and hi <= current[1]
+    if holds and (span <= 0 or current[1] - current[0] <= 3 * max(span, LOG_STEP if log else 0.0)):
+        return current
+    if log:
+        unit = LOG_STEP
+    elif span > 0:
+        unit = nice_ceiling(span / 4)
+    else:
+        unit = nice_ceiling(abs(hi)) if hi != 0 else 1.0
+    low, high = math.floor(lo / unit) * unit, math.ceil(hi / unit) * unit
+    if high <= low:
+        high = low + unit
+    return low, high
 
 
 class TidyLogAxis(pg.AxisItem):
@@ -61,6 +100,7 @@ def style_plot(plot: pg.PlotItem, left: str, bottom: str = "step", log_y: bool =
         axis.setTextPen(FOREGROUND)
         axis.setPen(pg.mkPen(FOREGROUND, width=1))
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" on a log axis reads as a bug
+        cache_item(axis)  # tick labels are the slowest thing to paint: blit them until the range changes
     return plot
 
 
@@ -80,7 +120,7 @@ class TimePlotPanel(QtWidgets.QWidget):
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas = PlotCanvas()
         self.canvas.setBackground(BACKGROUND)
         self.canvas.ci.setContentsMargins(4, 4, 8, 4)
         layout = QtWidgets.QVBoxLayout(self)
@@ -89,8 +129,9 @@ class TimePlotPanel(QtWidgets.QWidget):
         self.setMinimumSize(200, 120)
         self.plots: list[pg.PlotItem] = []
         self.cursors: list[pg.InfiniteLine] = []
-        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self)
+        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS)
         self._stale_data = False
+        self._ranges: list[tuple | None] = []  # the steady (x, y) range set on each plot, None when user-ranged
         state.run_replaced.connect(self._on_state_run_replaced)
         state.history_grew.connect(self._on_state_history_grew)
         state.index_changed.connect(self._on_state_index_changed)
@@ -107,8 +148,11 @@ class TimePlotPanel(QtWidgets.QWidget):
         cursor.setZValue(10)
         plot.addItem(cursor, ignoreBounds=True)
         cursor.sigDragged.connect(self._on_cursor_dragged)
+        plot.disableAutoRange()  # steady_range instead, in _settle_ranges
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
         self.plots.append(plot)
         self.cursors.append(cursor)
+        self._ranges.append(())
         return plot
 
     def add_legend(self, plot: pg.PlotItem) -> pg.LegendItem:
@@ -130,8 +174,7 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _on_state_run_replaced(self) -> None:
         self._stale_data = True
         self.reset_curves()
-        for plot in self.plots:
-            plot.enableAutoRange()
+        self._ranges = [() for _ in self.plots]  # a new run: steady ranges again, from scratch
 
     @QtCore.Slot(int)
     def _on_state_history_grew(self, count: int) -> None:
@@ -142,13 +185,63 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _on_state_index_changed(self, index: int) -> None:
         self.throttle.request()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
+
     def _redraw(self) -> None:
-        if self.state.history is None:
-            return
+        if self.state.history is None or not self.isVisible():
+            return  # nobody sees it: spend nothing (the GIL is the training thread's); showEvent catches up
         if self._stale_data:
             self._stale_data = False
             self.update_curves()
+            self._settle_ranges()
         self._place_cursors()
+
+    @QtCore.Slot(object)
+    def _on_view_range_changed_manually(self, _mask) -> None:
+        for i, plot in enumerate(self.plots):
+            if plot.getViewBox() is self.sender():
+                self._ranges[i] = None  # the person zoomed or panned: leave the range to them
+
+    def _settle_ranges(self) -> None:
+        """Give each automatically ranged plot a steady range around its data (see `steady_range`)."""
+        last_step = float(self.state.history.steps[self.state.count - 1]) if self.state.count else 0.0
+        x_high = min(nice_ceiling(max(last_step, 1.0)), max(float(self.state.max_steps), last_step, 1.0))
+        for i, plot in enumerate(self.plots):
+            view = plot.getViewBox()
+            if any(view.autoRangeEnabled()):  # the plot's "A" button: back to steady automatic ranges
+                view.disableAutoRange()
+                self._ranges[i] = ()
+            if self._ranges[i] is None:
+                continue
+            y = self._y_bounds(plot)
+            if y is None:
+                continue
+            log = plot.ctrl.logYCheck.isChecked()
+            previous = self._ranges[i] or (None, None)
+            x_range = (0.0, x_high)
+            y_range = steady_range(*y, previous[1], log)
+            if (x_range, y_range) != self._ranges[i]:
+                self._ranges[i] = (x_range, y_range)
+                view.setRange(xRange=x_range, yRange=y_range, padding=RANGE_PADDING)
+
+    @staticmethod
+    def _y_bounds(plot: pg.PlotItem) -> tuple[float, float] | None:
+        """Smallest and largest finite y of the plot's curves and horizontal lines, in view coordinates."""
+        log = plot.ctrl.logYCheck.isChecked()
+        values = [np.asarray(item.yData, dtype=float) for item in plot.listDataItems() if item.yData is not None]
+        values += [np.array([line.value()]) for line in plot.items
+                   if isinstance(line, pg.InfiniteLine) and line.angle == 0]
+        values = [v for v in values if v.size]
+        if not values:
+            return None
+        y = np.concatenate(values)
+        y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
+        if y.size == 0:
+            return None
+        lo, hi = float(y.min()), float(y.max())
+        return (math.log10(lo), math.log10(hi)) if log else (lo, hi)
 
     def _place_cursors(self) -> None:
         step = self.state.step

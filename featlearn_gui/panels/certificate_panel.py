@@ -17,14 +17,18 @@ from featlearn_gui.panels._plotting import (
     BACKGROUND,
     FOREGROUND,
     NEGATIVE,
+    PLOT_BUSY_INTERVAL_MS,
     PLOT_INTERVAL_MS,
     POSITIVE,
+    RANGE_PADDING,
     curve,
+    steady_range,
     style_plot,
     teacher_colour,
 )
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
+from featlearn_gui.views.painting import PlotCanvas
 
 PATH_SAMPLES = 360
 NEAR_PATH_DEG = 8.0  # students farther than this from the path are not marked on it
@@ -36,7 +40,7 @@ class CertificatePanel(QtWidgets.QWidget):
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas = PlotCanvas()
         self.canvas.setBackground(BACKGROUND)
         self.canvas.ci.setContentsMargins(4, 4, 8, 4)
         layout = QtWidgets.QVBoxLayout(self)
@@ -45,6 +49,10 @@ class CertificatePanel(QtWidgets.QWidget):
         self.setMinimumSize(200, 120)
         self.plot = style_plot(self.canvas.addPlot(), "η", bottom="position along the teacher path (°)")
         self.plot.setClipToView(False)  # the scatter of students must not be clipped with the curves
+        self.plot.enableAutoRange(y=False)  # steady_range: the live curve moves every frame, its axis need not
+        self._y_range: tuple[float, float] | None = None
+        self._user_ranged = False  # zoomed or panned by hand: leave the range alone until "A" or a new run
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
         legend = self.plot.addLegend(offset=(-8, -8), labelTextColor=FOREGROUND, brush=pg.mkBrush(255, 255, 255, 215))
         legend.setLabelTextSize("8pt")
         band = pg.mkPen(FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine)
@@ -56,9 +64,10 @@ class CertificatePanel(QtWidgets.QWidget):
                                            brush=pg.mkBrush("#9a9a9a"), name=f"students within {NEAR_PATH_DEG:g}°")
         self.plot.addItem(self.students)
         self.teacher_lines: list[pg.InfiniteLine] = []
+        self._brushes = np.array([pg.mkBrush(POSITIVE), pg.mkBrush(NEGATIVE)], dtype=object)
         self._path = None
         self._pre_max = 0.0
-        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self)
+        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS)
         state.run_replaced.connect(self._on_state_run_replaced)
         state.index_changed.connect(self._on_state_index_changed)
         state.history_grew.connect(self._on_state_history_grew)
@@ -81,7 +90,12 @@ class CertificatePanel(QtWidgets.QWidget):
             self.plot.addItem(line)
             self.teacher_lines.append(line)
         self.plot.setXRange(0, x[-1], padding=0.01)
+        self._y_range, self._user_ranged = None, False
         self._redraw()
+
+    @QtCore.Slot(object)
+    def _on_view_range_changed_manually(self, _mask) -> None:
+        self._user_ranged = True
 
     @QtCore.Slot(int)
     def _on_state_index_changed(self, index: int) -> None:
@@ -92,9 +106,28 @@ class CertificatePanel(QtWidgets.QWidget):
         if self.state.at_live_edge:
             self.throttle.request()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
+
+    def _settle_y_range(self, live: np.ndarray) -> None:
+        view = self.plot.getViewBox()
+        if any(view.autoRangeEnabled()):  # the "A" button: automatic (steady) ranges again
+            self.plot.disableAutoRange()
+            self.plot.setXRange(0, float(np.degrees(self._path.arclength[-1])), padding=0.01)
+            self._y_range, self._user_ranged = None, False
+        if self._user_ranged:
+            return
+        values = np.concatenate([live, self.pre.yData, [-1.0, 1.0]])
+        values = values[np.isfinite(values)]
+        y_range = steady_range(float(values.min()), float(values.max()), self._y_range, log=False)
+        if y_range != self._y_range:
+            self._y_range = y_range
+            self.plot.setYRange(*y_range, padding=RANGE_PADDING)
+
     def _redraw(self) -> None:
         history = self.state.history
-        if history is None or self._path is None or self.state.count == 0:
+        if history is None or self._path is None or self.state.count == 0 or not self.isVisible():
             return
         snap = history.snapshot(self.state.index)
         teacher, activation = history.teacher, history.config.model.activation
@@ -102,6 +135,7 @@ class CertificatePanel(QtWidgets.QWidget):
         live, scaled = live_certificate(self._path.points, snap.student_w, snap.student_a, teacher, activation,
                                         snap.weight_decay)
         self.live.setData(x, live)
+        self._settle_y_range(live)
         directions, norms = unit_rows(np.asarray(snap.student_w, dtype=np.float64))
         position, distance = self._path.locate(directions)
         mass = np.abs(snap.student_a) * norms
@@ -109,7 +143,7 @@ class CertificatePanel(QtWidgets.QWidget):
         sx = np.degrees(position[keep])
         sy = np.interp(sx, x, live)
         size = 5 + 10 * np.sqrt(mass[keep] / max(mass.max(), 1e-300))
-        brushes = [pg.mkBrush(POSITIVE if a > 0 else NEGATIVE) for a in snap.student_a[keep]]
+        brushes = self._brushes[(snap.student_a[keep] <= 0).astype(np.intp)]  # two shared brushes: two atlas entries
         self.students.setData(sx, sy, size=size, brush=brushes)
         lines = [f"step {snap.step}" + ("" if scaled else ": λ = 0, the live curve is the unscaled correlation")]
         if self._pre_max > 1 + 1e-6:

@@ -38,10 +38,14 @@ class SpherePanel(QtWidgets.QWidget):
     def _on_state_changed(self, *_args) -> None:
         self.throttle.request()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.throttle.request()  # catch up with what changed while hidden
+
     def draw(self) -> None:
-        """Draw the snapshot at the cursor now."""
+        """Draw the snapshot at the cursor now (skipped while hidden: showEvent catches up)."""
         history = self.state.history
-        if history is None or self.state.count == 0:
+        if history is None or self.state.count == 0 or not self.isVisible():
             return
         self.view.set_frame(history, self.state.index, self.state.options)
         self.frames_drawn += 1

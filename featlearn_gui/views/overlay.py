@@ -2,14 +2,18 @@
 
 One painting function serves the screen (a transparent widget stacked on the renderer) and `render_image` (painted
 onto the renderer's array), so exported frames carry exactly the labels the user sees.
+
+On screen the overlay is a QLabel showing a pixmap painted once per change of what it says: Qt composites it over
+the renderer in C++, so repainting the sphere never runs Python for the labels (and never waits for the GIL the
+training thread holds). The legend, the same in every frame, is painted once per size and reused.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QLinearGradient, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..scene import HEAT_OVER, HEAT_UNDER, INACTIVE_ALPHA, NEGATIVE, POSITIVE, SphereScene, heat_rgba
 
@@ -40,7 +44,10 @@ def paint_overlay(painter: QPainter, rect: QRectF, scene: SphereScene | None) ->
     font.setPixelSize(px)
     painter.setFont(font)
     _captions(painter, rect, scene, px)
-    _legend(painter, rect, px)
+    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    legend = _legend_image(px, ratio)
+    width = legend.width() / legend.devicePixelRatioF()
+    painter.drawImage(QPointF(rect.right() - width - px * 0.7, rect.top() + px * 0.7), legend)
     if scene.heat is not None:
         _colour_bar(painter, rect, scene, px)
     painter.restore()
@@ -57,18 +64,59 @@ def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> N
         painter.drawText(below, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, scene.projection_label)
 
 
-def _legend(painter: QPainter, rect: QRectF, px: int) -> None:
-    entries = [
-        ("teacher", POSITIVE, "teacher, a* > 0"),
-        ("teacher", NEGATIVE, "teacher, a* < 0"),
-        ("student", POSITIVE, "student, a > 0"),
-        ("student", NEGATIVE, "student, a < 0"),
-        ("student", (*POSITIVE[:3], INACTIVE_ALPHA), "inactive"),
-    ]
+_legends: dict[tuple[int, float], QImage] = {}
+
+
+def _legend_image(px: int, ratio: float = 1.0) -> QImage:
+    """The legend at font size `px`, painted once: it is the same in every frame and every export."""
+    if (px, ratio) not in _legends:
+        probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(probe)
+        painter.setFont(_font(px))
+        box = _legend_box(painter, px)
+        painter.end()
+        size = (round((box.width() + 2) * ratio), round((box.height() + 2) * ratio))
+        image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(_font(px))
+        _legend(painter, px)
+        painter.end()
+        _legends[(px, ratio)] = image
+    return _legends[(px, ratio)]
+
+
+def _font(px: int) -> QFont:
+    font = QFont()
+    font.setPixelSize(px)
+    return font
+
+
+LEGEND_ENTRIES = [
+    ("teacher", POSITIVE, "teacher, a* > 0"),
+    ("teacher", NEGATIVE, "teacher, a* < 0"),
+    ("student", POSITIVE, "student, a > 0"),
+    ("student", NEGATIVE, "student, a < 0"),
+    ("student", (*POSITIVE[:3], INACTIVE_ALPHA), "inactive"),
+]
+LEGEND_NOTE = "size ∝ √(|a|‖w‖)"
+
+
+def _legend_box(painter: QPainter, px: int) -> QRectF:
+    """The legend's panel, with its top left corner at (0.5, 0.5) so the 1 px edge lands on pixels."""
     metrics = painter.fontMetrics()
     line = px * 1.45
-    width = max(metrics.horizontalAdvance(text) for *_, text in entries + [("", (), "size ∝ √(|a|‖w‖)")]) + px * 2.6
-    box = QRectF(rect.right() - width - px * 0.7, rect.top() + px * 0.7, width, line * (len(entries) + 1) + px * 0.5)
+    width = max(metrics.horizontalAdvance(text) for *_, text in LEGEND_ENTRIES + [("", (), LEGEND_NOTE)]) + px * 2.6
+    return QRectF(0.5, 0.5, width, line * (len(LEGEND_ENTRIES) + 1) + px * 0.5)
+
+
+def _legend(painter: QPainter, px: int) -> None:
+    entries = LEGEND_ENTRIES
+    metrics = painter.fontMetrics()
+    line = px * 1.45
+    box = _legend_box(painter, px)
     painter.setPen(QPen(PANEL_EDGE, 1))
     painter.setBrush(PANEL)
     painter.drawRoundedRect(box, 4, 4)
@@ -90,7 +138,7 @@ def _legend(painter: QPainter, rect: QRectF, px: int) -> None:
         painter.drawText(QPointF(box.left() + px * 2.1, centre.y() + metrics.ascent() / 2 - 1), text)
     painter.setPen(MUTED)
     y = box.top() + px * 0.25 + line * (len(entries) + 0.5)
-    painter.drawText(QPointF(box.left() + px * 0.6, y + metrics.ascent() / 2 - 1), "size ∝ √(|a|‖w‖)")
+    painter.drawText(QPointF(box.left() + px * 0.6, y + metrics.ascent() / 2 - 1), LEGEND_NOTE)
 
 
 def _colour_bar(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> None:
@@ -128,23 +176,45 @@ def _colour_bar(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) ->
     painter.drawText(below, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, heat.status)
 
 
-class OverlayWidget(QWidget):
-    """Transparent layer stacked on the renderer; mouse events pass through to the renderer below."""
+class OverlayWidget(QLabel):
+    """Transparent layer stacked on the renderer; mouse events pass through to the renderer below.
+
+    A QLabel showing a pixmap of the overlay, painted again only when the text on it or the size changes.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the pixmap follows the size
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._scene: SphereScene | None = None
+        self._painted: tuple | None = None
 
     def set_scene(self, scene: SphereScene | None) -> None:
         self._scene = scene
-        self.update()
+        self._repaint_pixmap()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        painter = QPainter(self)
-        paint_overlay(painter, QRectF(self.rect()), self._scene)
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._repaint_pixmap()
+
+    def _repaint_pixmap(self) -> None:
+        scene, ratio = self._scene, self.devicePixelRatioF()
+        heat = scene.heat if scene is not None else None
+        key = (self.width(), self.height(), ratio, scene is None,
+               scene.caption if scene else "", scene.projection_label if scene else "",
+               (heat.title, heat.status, heat.limit, heat.exceeds) if heat is not None else None)
+        if key == self._painted or self.width() <= 0 or self.height() <= 0:
+            return
+        self._painted = key
+        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        paint_overlay(painter, QRectF(0, 0, self.width(), self.height()), scene)
         painter.end()
+        self.setPixmap(pixmap)
 
 
 def paint_over_array(rgba: np.ndarray, scene: SphereScene | None) -> np.ndarray:

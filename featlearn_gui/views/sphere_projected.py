@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene
 from .camera import Camera, project, ring_raster, sphere_raster
+from .painting import GIL_FREE_PAINT_EVENT, cache_item, paint_without_python
 
 BACKGROUND = "w"
 WIRE = (150, 150, 150)
@@ -107,9 +108,11 @@ class ProjectedCanvas(pg.GraphicsView):
 
     orbit_requested = Signal(float, float)
     zoom_requested = Signal(float)
+    paintEvent = GIL_FREE_PAINT_EVENT  # noqa: N815 (Qt override; see views.painting)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=BACKGROUND)
+        paint_without_python(self)
         self.box = _OrbitBox(self)
         self.setCentralItem(self.box)
         self._wires = wire_lines()
@@ -153,6 +156,12 @@ class ProjectedCanvas(pg.GraphicsView):
         for z, item in enumerate(back + [self.veil, self.items["heat"], self.outline] + front):
             add(item)
             item.setZValue(z)
+        # What moves only with the camera or the run is painted once into a pixmap and blitted until it changes.
+        for name in ("wire_back", "wire_front", "spokes_back", "spokes_front", "edges_back", "edges_front",
+                     "teachers_back", "teachers_front"):
+            cache_item(self.items[name])
+        cache_item(self.outline)
+        self._teachers_for: tuple | None = None  # (camera, flat, teacher positions) the teacher items show
 
     # --- public ------------------------------------------------------------------------------------------
 
@@ -197,7 +206,18 @@ class ProjectedCanvas(pg.GraphicsView):
         self.veil.setVisible(not flat)
         self._draw_wires(flat, camera)
         self._draw_students(flat)
-        t = scene.teachers
+        self._draw_teachers(flat, camera)
+        self._draw_trails(flat)
+        self._draw_arrows(flat)
+        self._draw_heat(flat)
+
+    def _draw_teachers(self, flat: bool, camera: Camera) -> None:
+        """Teachers and their spokes stay put while students move: set them only when the camera or run changes."""
+        t = self._scene.teachers
+        key = (camera, flat, t.positions.tobytes(), t.sizes.tobytes(), t.colors.tobytes())
+        if key == self._teachers_for:
+            return
+        self._teachers_for = key
         xy, depth = self._screen(t.positions, flat)
         for side, mask in (("front", depth >= 0), ("back", depth < 0)):
             pens = self._ring_pens(t.colors[mask])
@@ -205,9 +225,6 @@ class ProjectedCanvas(pg.GraphicsView):
             edge = t.sizes[mask] + TEACHER_RING_PX + 1
             self.items[f"edges_{side}"].setData(pos=xy[mask], size=edge, pen=EDGE_PEN, brush=NO_BRUSH)
         self._draw_spokes(flat)
-        self._draw_trails(flat)
-        self._draw_arrows(flat)
-        self._draw_heat(flat)
 
     def _draw_students(self, flat: bool) -> None:
         """One scatter item per colour and side: a single brush per item keeps setData free of per-point Python."""

@@ -123,3 +123,19 @@ def test_stop_ends_the_thread_within_a_second_while_training(qtbot, make_worker)
     assert worker.stop(1000)
     assert time.perf_counter() - started < 1.0
     assert not worker.isRunning()
+
+
+def test_while_a_session_trains_the_garbage_collector_runs_only_in_the_gui_thread(qtbot, window):
+    # Automatic collection runs in whichever thread allocates: the training thread would destroy Qt objects.
+    import gc
+
+    assert window.session.worker is not None and not gc.isenabled()
+    garbage = []
+    garbage.append(garbage)  # a cycle only the collector can free
+    del garbage
+    before = gc.get_count()[0]
+    window.session.train_to(100)
+    qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
+    qtbot.waitUntil(lambda: gc.get_count()[0] < before, timeout=2000)  # collected on the GUI's frame clock
+    window.session.shutdown()
+    assert gc.isenabled()
