@@ -15,6 +15,7 @@ from PySide6 import QtCore
 from engine.config import RunConfig
 from engine.history import RunHistory
 from engine.trainer import Diverged, Trainer
+from featlearn_gui.session import MainThreadCollector
 from featlearn_gui.worker import TrainingWorker
 
 # ready: waits for play or →; running: training; paused / stopped: by its own controls; finished: reached its
@@ -55,6 +56,7 @@ class CompareRun(QtCore.QObject):
         worker.run_finished.connect(self._on_worker_run_finished)
         worker.run_failed.connect(self._on_worker_run_failed)
         self.worker = worker
+        MainThreadCollector.hold()  # released in shutdown(); see MainThreadCollector for why
         worker.start()
         return history, "ready"
 
@@ -111,6 +113,7 @@ class CompareRun(QtCore.QObject):
         if worker is None:
             return True
         stopped = worker.stop(1000)
+        MainThreadCollector.release()
         worker.progressed.disconnect(self._on_worker_progressed)
         worker.run_finished.disconnect(self._on_worker_run_finished)
         worker.run_failed.disconnect(self._on_worker_run_failed)

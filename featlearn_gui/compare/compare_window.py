@@ -24,6 +24,7 @@ from featlearn_gui.compare.metrics_table import MetricsTable
 from featlearn_gui.compare.run_view import RunView
 from featlearn_gui.comparison import Comparison
 from featlearn_gui.export.figures import RUN_COLORS
+from featlearn_gui.session import MainThreadCollector
 from featlearn_gui.throttle import LoadGovernor, Throttle
 
 # Redraws go through featlearn_gui.throttle, like the main window's: each view, the plots and the table paint in
@@ -57,8 +58,7 @@ class CompareWindow(QtWidgets.QMainWindow):
         self.options = TRAILS[DEFAULT_TRAILS]
         self.views: list[RunView] = []
         self.governor = LoadGovernor()
-        self._throttles: list[Throttle] = []
-        self._plot_throttle = self._table_throttle = None  # made with the views they redraw
+        self._sphere_throttle = self._plot_throttle = self._table_throttle = None  # made with the views they redraw
         self._opening = False
         self._clock = QtCore.QTimer(self)
         self._clock.setInterval(GOVERNOR_MS)
@@ -87,7 +87,8 @@ class CompareWindow(QtWidgets.QMainWindow):
         self.plots = ComparePlots(self.state, colours)
         self.table = MetricsTable(self.state.runs, colours)
         self.transport = CompareTransport(self.session)
-        self._throttles = [Throttle(SPHERE_MS, functools.partial(self._draw_view, view), view) for view in self.views]
+        # Bound methods only: Throttle holds them weakly, so no cycle keeps a closed window alive.
+        self._sphere_throttle = Throttle(SPHERE_MS, self._draw_views, self)
         self._plot_throttle = Throttle(PLOT_MS, self.plots.refresh, self.plots)
         self._table_throttle = Throttle(TABLE_MS, self.table.refresh, self.table)
         self.setCentralWidget(self._layout_content(comparison))
@@ -177,22 +178,23 @@ class CompareWindow(QtWidgets.QMainWindow):
     def _on_state_changed(self, *_args) -> None:
         if self._opening or self._plot_throttle is None:
             return  # a comparison is being opened: its views do not exist yet
-        step = self.state.step
-        for view, throttle in zip(self.views, self._throttles):
-            if view.needs_draw(step, self.options):
-                throttle.request()
+        if any(view.needs_draw(self.state.step, self.options) for view in self.views):
+            self._sphere_throttle.request()
         self._plot_throttle.request()
         self._table_throttle.request()
         self.table.refresh(grown=False)  # a status change shows at once; the numbers follow at 2 Hz
 
-    def _draw_view(self, view: RunView) -> None:
-        view.draw(self.state.step, self.options)
+    def _draw_views(self) -> None:
+        for view in self.views:
+            if view.needs_draw(self.state.step, self.options):
+                view.draw(self.state.step, self.options)
 
     @QtCore.Slot()
     def _on_governor_timeout(self) -> None:
         state = self.state
         flat_out = state.playing and state.speed == 0 and any(run.trainable for run in state.runs)
         self.governor.update(active=flat_out)
+        MainThreadCollector.tick()  # garbage is collected here, in the GUI thread, while workers run
 
     def flush(self) -> None:
         """Draw everything now (scripted screenshots, tests)."""
