@@ -97,24 +97,13 @@ class Session(QtCore.QObject):
             self.state.set_status("failed", f"cannot start the run: {exc}")
             return False
         self.device_name = str(trainer.device)
-        worker = TrainingWorker(trainer, history, self.state.max_steps, self.state.loss_threshold)
-        worker.progressed.connect(self._on_worker_progressed)
-        worker.run_finished.connect(self._on_worker_run_finished)
-        worker.run_failed.connect(self._on_worker_run_failed)
-        self.worker = worker
         self.state.set_history(history, saved=True)
         self.state.set_status("paused", "")
-        if not self._holding_gc:
-            MainThreadCollector.hold()
-            self._holding_gc = True
-        worker.start()
-        if self.state.playing:
-            self._on_state_playing_changed(True)
-        self._clock.start()
+        self._attach_worker(trainer, history)
         return True
 
     def load_history(self, history: RunHistory, path: Path) -> None:
-        """Show a run read from a file: browsable, not trainable (the engine cannot resume from a snapshot)."""
+        """Show a run read from a file, browsable at once; play or → continues its training where it stopped."""
         self.stop_worker()
         self.state.set_playing(False)
         self._loading = True  # show the run's config in the panels without starting a run from it
@@ -122,9 +111,32 @@ class Session(QtCore.QObject):
             self.state.set_config(history.config)
         finally:
             self._loading = False
-        self.device_name = "file"
         self.state.set_history(history, saved=True, path=path)
-        self.state.set_status("loaded", f"{path.name}: {len(history)} snapshots up to step {int(history.steps[-1])}")
+        summary = f"{path.name}: {len(history)} snapshots up to step {int(history.steps[-1])}"
+        try:
+            trainer = Trainer.resume(history)
+        except (ConfigError, ValueError, RuntimeError) as exc:  # e.g. saved on a GPU this machine lacks
+            self.device_name = "file"
+            self.state.set_status("loaded", f"{summary}; it cannot be continued here: {exc}")
+            self._clock.start()
+            return
+        self.device_name = str(trainer.device)
+        self.state.set_status("loaded", summary)
+        self._attach_worker(trainer, history)
+
+    def _attach_worker(self, trainer: Trainer, history: RunHistory) -> None:
+        """Start the training thread for `history`, waiting for play or step."""
+        worker = TrainingWorker(trainer, history, self.state.max_steps, self.state.loss_threshold)
+        worker.progressed.connect(self._on_worker_progressed)
+        worker.run_finished.connect(self._on_worker_run_finished)
+        worker.run_failed.connect(self._on_worker_run_failed)
+        self.worker = worker
+        if not self._holding_gc:
+            MainThreadCollector.hold()
+            self._holding_gc = True
+        worker.start()
+        if self.state.playing:
+            self._on_state_playing_changed(True)
         self._clock.start()
 
     def train_to(self, step: int) -> None:

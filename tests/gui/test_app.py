@@ -143,6 +143,18 @@ def test_save_and_open_a_run_round_trip(qtbot, window, tmp_path, train_to):
     assert str(path.resolve()) in window.settings.recent_files()
 
 
+def test_an_opened_run_continues_training_where_it_stopped(qtbot, window, tmp_path, train_to):
+    train_to(window, 100)
+    path = tmp_path / "run.npz"
+    assert window.files.save_run(path)
+    expected = window.state.history.view()["student_w"].copy()
+    assert window.files.open_path(path)
+    every = window.state.config.record.every
+    qtbot.keyClick(window, Key.Key_Right)  # at the end of the loaded history: train one more snapshot
+    qtbot.waitUntil(lambda: window.state.step == 100 + every)
+    np.testing.assert_array_equal(window.state.history.view()["student_w"][: len(expected)], expected)
+
+
 def test_open_config_file_and_bad_files_give_clear_errors(qtbot, window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(prompts, "show_error", lambda parent, title, text: shown.append(text))
