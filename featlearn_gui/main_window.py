@@ -128,6 +128,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action(file_menu, "&Save run…", files.save_run_dialog, Key.StandardKey.Save, "Save the run (.npz)")
         self._action(file_menu, "Save &config…", files.save_config_dialog, "Ctrl+Shift+S", "Save the experiment (TOML)")
         file_menu.addSeparator()
+        self._action(file_menu, "&Export…", self.export_dialog, "Ctrl+E",
+                     "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of the run so far")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, Key.StandardKey.Quit)
 
         preset_menu = bar.addMenu("&Presets")
@@ -171,6 +174,22 @@ class MainWindow(QtWidgets.QMainWindow):
                      tip="Forget the saved layout, view options, speed and renderer")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._on_shortcuts_triggered, Key.StandardKey.HelpContents)
+
+    def export_dialog(self) -> QtWidgets.QDialog:
+        """File → Export…: the run so far (a run still training exports what it has recorded)."""
+        from featlearn_gui.export.dialog import ExportDialog  # imported on demand: export pulls in imageio
+
+        dialog = ExportDialog(self._export_runs, self, current_step=self._current_step, camera=self.sphere.view.camera,
+                              settings=self.settings.qsettings)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _export_runs(self) -> list:
+        return [(self.state.preset_name or "run", self.state.history)]
+
+    def _current_step(self) -> int:
+        return self.state.step
 
     # --- small handlers that only route to the model --------------------------------------------------------
 

@@ -26,6 +26,11 @@ class Settings:
     def __init__(self, qsettings: QtCore.QSettings | None = None) -> None:
         self._q = qsettings if qsettings is not None else QtCore.QSettings("featlearn", "featlearn-gui")
 
+    @property
+    def qsettings(self) -> QtCore.QSettings:
+        """The underlying store, for dialogs that keep their own keys (e.g. export/*)."""
+        return self._q
+
     def _read(self, key: str, default: Any, kind: type) -> Any:
         try:
             value = self._q.value(key, default, type=kind)

@@ -254,3 +254,20 @@ def test_keyboard_shortcut_help_lists_the_transport_keys(qtbot, window):
     boxes = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, QtWidgets.QMessageBox)]
     assert boxes and "Space" in boxes[-1].text()
     boxes[-1].close()
+
+
+def test_file_export_writes_the_run_so_far(qtbot, window, tmp_path, train_to):
+    from PIL import Image
+
+    train_to(window, 100)
+    dialog = window.export_dialog()
+    out = tmp_path / "run.gif"
+    dialog.path_edit.setText(str(out))
+    dialog.width_spin.setValue(160)
+    dialog.height_spin.setValue(128)
+    dialog.frames.setValue(4)
+    with qtbot.waitSignal(dialog.export_finished, timeout=30_000):
+        dialog.export_button.click()
+    with Image.open(out) as gif:
+        assert gif.n_frames == 4 and gif.size == (160, 128)
+    assert any(a.text() == "&Export…" and a.shortcut().toString() == "Ctrl+E" for a in window.actions())
