@@ -26,11 +26,15 @@ MESH_ROWS = 48
 
 # Lines test depth against the globe (so the far side is hidden) but do not write depth: they are drawn in order,
 # like the 2-D renderer, instead of clipping each other. Markers are culled on the CPU and drawn on top.
+# Blending keeps the framebuffer's alpha at 1 (alpha: ONE, ONE_MINUS_SRC_ALPHA). With plain glBlendFunc a translucent
+# hole, trail or faded neuron leaves alpha < 1 under a brighter colour; Qt composites the QOpenGLWidget's
+# framebuffer as premultiplied, so such pixels overflow: white teacher holes turn blue or red, trails blue/green.
+BLEND_OVER = (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
 OVERLAY_GL = {
     GL.GL_DEPTH_TEST: True,
     GL.GL_BLEND: True,
     GL.GL_CULL_FACE: False,
-    "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
+    "glBlendFuncSeparate": BLEND_OVER,
     "glDepthMask": (GL.GL_FALSE,),
 }
 ON_TOP_GL = {**OVERLAY_GL, GL.GL_DEPTH_TEST: False}  # markers and arrows: culled to the visible side

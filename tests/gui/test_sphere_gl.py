@@ -24,6 +24,7 @@ CHILD = textwrap.dedent(
     import numpy as np
     import torch
     from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
     NO_GL_EXIT = int(sys.argv[1])
@@ -52,9 +53,25 @@ CHILD = textwrap.dedent(
         app.processEvents()
         if view.windowHandle() is not None and view.windowHandle().isExposed():
             break
+    def garish(image):
+        # Saturated red, blue, green or cyan: none of the palette's colours (the Okabe-Ito blue is (0, 114, 178)).
+        # They appear when translucent pixels leave framebuffer alpha < 1 and Qt's premultiplied composition of the
+        # QOpenGLWidget overflows: teacher holes turned blue/red, trails blue/green.
+        r, g, b = (image[..., c].astype(int) for c in range(3))
+        lo, hi = 60, 200
+        return int(((r > hi) & (g < lo) & (b < lo)).sum() + ((b > hi) & (r < lo) & (g < lo)).sum()
+                   + ((g > hi) & (r < lo) & (b < lo)).sum() + ((r < lo) & (g > hi) & (b > hi)).sum())
+
+    def grabbed(widget):
+        # What the screen shows: Qt composites the GL framebuffer (render_image reads it with alpha forced to 1).
+        qimage = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
+        rows = np.array(qimage.constBits(), dtype=np.uint8).reshape(qimage.height(), qimage.bytesPerLine())
+        return rows[:, : 4 * qimage.width()].reshape(qimage.height(), qimage.width(), 4)
+
     view.set_frame(history, -1, ViewOptions(trails=True, arrows=True))
     app.processEvents()
     image = view.render_image(320, 240)
+    on_screen = grabbed(view._gl)
     view.set_camera(200.0, -40.0)
     turned = view.render_image(320, 240)
     view.set_frame(history, 0, ViewOptions(certificate="live"))
@@ -67,6 +84,9 @@ CHILD = textwrap.dedent(
         "negative": has(image, NEGATIVE),
         "turned_differs": bool(np.abs(image.astype(int) - turned.astype(int)).mean() > 1.0),
         "heat_beyond_one": has(heat, HEAT_OVER, 30) or has(heat, HEAT_UNDER, 30),
+        "garish": garish(image),
+        "garish_on_screen": garish(on_screen),
+        "on_screen_signs": has(on_screen, POSITIVE) and has(on_screen, NEGATIVE),
     }
     view.close()
     print("RESULT", json.dumps(result))
@@ -96,4 +116,7 @@ def test_gl_view_renders_teachers_and_students_under_xvfb(tmp_path):
     assert result["positive"] and result["negative"], "teacher and student colours are missing"
     assert result["turned_differs"], "turning the camera did not change the picture"
     assert result["heat_beyond_one"], "the certificate's |η| > 1 regions are not visible"
+    # Teacher ring holes are white and trails carry the students' colours, on screen too (not position-like garbage).
+    assert result["garish"] == 0 and result["garish_on_screen"] == 0, f"wrong-coloured pixels: {result}"
+    assert result["on_screen_signs"], "the on-screen GL picture lacks the sign colours"
     assert "Error while drawing item" not in done.stdout + done.stderr
