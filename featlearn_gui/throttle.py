@@ -2,8 +2,9 @@
 
 A view asks for a redraw whenever its data changes; the throttle runs the redraw at once when the last one is
 older than the interval and otherwise once at the end of it, so bursts collapse into one redraw (latest wins) and
-a scrub still answers immediately. Painting holds the GIL, which the training thread needs: redrawing plots at
-10 Hz instead of 60 Hz is most of what keeps training at full speed with the window attached.
+a scrub still answers immediately. Preparing a redraw (and painting the items that paint in Python) holds the GIL,
+which the training thread needs: redrawing plots a few times a second instead of 60 is most of what keeps training
+at full speed with the window attached.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ class Throttle(QtCore.QObject):
     _pumping = False
 
     def __init__(self, interval_ms: int, callback: Callable[[], None], parent: QtCore.QObject | None = None,
-                 busy_interval_ms: int | None = None) -> None:
+                 busy_interval_ms: int | None = None, max_interval_ms: int | None = None) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
         self.busy_interval_ms = busy_interval_ms
+        self.max_interval_ms = max_interval_ms  # the governor never stretches the interval beyond this (a floor fps)
         # A bound method is held weakly: the throttle is its owner's child, and a strong reference back would make a
         # cycle that keeps a shown, ownerless widget alive until the cyclic GC destroys it at a random moment (in
         # the middle of its own paint event, or from the training thread), which crashes Qt.
@@ -55,7 +57,10 @@ class Throttle(QtCore.QObject):
         if self._timer.isActive() or self._queued:
             return
         interval = self.busy_interval_ms if Throttle.training and self.busy_interval_ms else self.interval_ms
-        wait_ms = interval * Throttle.scale - (time.perf_counter() - self._last) * 1000
+        interval *= Throttle.scale
+        if self.max_interval_ms is not None:
+            interval = min(interval, max(self.max_interval_ms, self.interval_ms))
+        wait_ms = interval - (time.perf_counter() - self._last) * 1000
         self._timer.start(max(int(wait_ms), 0))  # 0: the next pass of the event loop, coalescing a burst
 
     def flush(self) -> None:
@@ -95,30 +100,52 @@ class Throttle(QtCore.QObject):
 
 
 class LoadGovernor:
-    """Keeps the GUI thread's share of a core near `target` while the worker trains as fast as it can.
+    """Stretches every Throttle's interval while the training thread is kept off the CPU by the GUI thread.
 
-    Painting holds the GIL, so every millisecond the GUI thread computes is a millisecond the training thread
-    waits. The governor measures the GUI thread's CPU time (`time.thread_time`, called from the GUI thread) over
-    each window and scales every Throttle's interval so that drawing takes about `target` of the time, but never
-    below a fifth of the normal frame rate (the sphere keeps at least 6 frames a second).
+    What slows training down is not the GUI thread's CPU time as such (most painting runs in C++ with the GIL
+    released, on the other core) but the time the GUI thread holds the GIL. That is measured from the other side:
+    the CPU share of the process's other threads (`time.process_time() - time.thread_time()`, both read in the GUI
+    thread), which is the training thread's. Running flat out it keeps a core busy; every millisecond it waits for
+    the GIL is a millisecond it is off the CPU. When that share falls below `target` the intervals grow (up to
+    `max_scale`, and never beyond a throttle's own `max_interval_ms`: the sphere keeps its floor frame rate); when
+    training has the CPU to itself they shrink back towards normal. Training starts at the scale the last stretch
+    of training settled on (at first `max_scale`): a ramp from 1 would cost the first second of every run.
     """
 
-    def __init__(self, target: float = 0.15, max_scale: float = 5.0) -> None:
-        self.target, self.max_scale = target, max_scale
-        self.busy = 0.0
-        self._mark = (time.perf_counter(), time.thread_time())
+    def __init__(self, target: float = 0.9, max_scale: float = 8.0, grow: float = 1.5, relax: float = 0.85) -> None:
+        self.target, self.max_scale, self.grow, self.relax = target, max_scale, grow, relax
+        self.busy = 0.0  # the GUI thread's CPU share over the last window (informational)
+        self.training_share = 1.0  # the other threads' CPU share over the last window
+        self._resume = max_scale  # the scale training starts at: where the last stretch of training left it
+        self._mark = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float]:
+        return time.perf_counter(), time.thread_time(), time.process_time()
 
     def update(self, active: bool) -> None:
         """Call from the GUI thread every few hundred ms; `active`: training runs unpaced right now."""
-        wall, cpu = time.perf_counter(), time.thread_time()
-        then_wall, then_cpu = self._mark
-        self._mark = (wall, cpu)
+        now = self._now()
+        (wall, cpu, proc), (then_wall, then_cpu, then_proc) = now, self._mark
+        self._mark = now
         if wall <= then_wall:
             return
-        self.busy = (cpu - then_cpu) / (wall - then_wall)
-        Throttle.training = active
+        span = wall - then_wall
+        self.busy = (cpu - then_cpu) / span
+        self.training_share = max((proc - then_proc) - (cpu - then_cpu), 0.0) / span
+        was_training, Throttle.training = Throttle.training, active
         if not active:
+            if was_training:
+                self._resume = Throttle.scale
             Throttle.scale = 1.0
             return
-        wanted = Throttle.scale * self.busy / self.target
-        Throttle.scale = min(max(0.5 * Throttle.scale + 0.5 * wanted, 1.0), self.max_scale)
+        if not was_training:
+            Throttle.scale = self._resume  # the window straddles the start of training: nothing to judge yet
+            return
+        if self.training_share < self.target:
+            scale = Throttle.scale * self.grow
+        elif self.training_share > self.target + 0.5 * (1.0 - self.target):
+            scale = Throttle.scale * self.relax
+        else:
+            scale = Throttle.scale
+        Throttle.scale = min(max(scale, 1.0), self.max_scale)

@@ -13,6 +13,7 @@ from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
 
 SPHERE_INTERVAL_MS = 33  # the sphere is what people watch: 30 frames a second, one per event-loop pass at most
+SPHERE_SLOWEST_MS = 100  # however hard training runs, the sphere keeps 10 frames a second
 
 
 class SpherePanel(QtWidgets.QWidget):
@@ -25,7 +26,7 @@ class SpherePanel(QtWidgets.QWidget):
         layout.addWidget(self.view)
         self.frames_drawn = 0
         self.drawn_index = -1  # the snapshot on screen, for tests and scripted screenshots
-        self.throttle = Throttle(SPHERE_INTERVAL_MS, self.draw, self)
+        self.throttle = Throttle(SPHERE_INTERVAL_MS, self.draw, self, max_interval_ms=SPHERE_SLOWEST_MS)
         state.request_renderer(renderer)
         state.note_renderer_in_use(self.view.renderer)
         state.run_replaced.connect(self._on_state_changed)

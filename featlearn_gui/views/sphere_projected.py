@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
+from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene
 from .camera import Camera, project, ring_raster, sphere_raster
@@ -78,6 +80,71 @@ class _Palette:
         return table[inverse]
 
 
+class _StudentLayer(QGraphicsItem):
+    """All students of one hemisphere as pixel-sized discs, in one short Python paint call.
+
+    Replaces a pyqtgraph ScatterPlotItem per colour: those run setData, bounds and culling in Python for every item
+    and every frame, all holding the GIL the training thread needs. Here a frame stores positions and sprite
+    indices (numpy), and paint maps the positions to pixels and blits one pre-rendered antialiased disc per point
+    with `drawPixmapFragments`, one call per colour and size, fainter colours first (faded neurons lie under bright
+    ones). The bounding rect changes only when the points leave it, so Qt's scene index asks Python rarely.
+    """
+
+    PAD = 0.25  # data units around the points' bounds in the bounding rect; pixel-sized discs overhang the points
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rect = QRectF(-1.5, -1.5, 3.0, 3.0)
+        self._xy = np.zeros((0, 2))
+        self._groups: list[tuple[tuple[int, int], np.ndarray]] = []  # ((colour key, size px), point indices)
+        self._sprites: dict[tuple[int, int, float], QPixmap] = {}
+        self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
+
+    def set_points(self, xy: np.ndarray, sizes: np.ndarray, keys: np.ndarray) -> None:
+        self._xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        sizes = np.maximum(np.round(np.asarray(sizes, dtype=float)), 1).astype(np.int64)
+        self._groups = []
+        if len(self._xy):
+            combined = np.stack([np.asarray(keys, dtype=np.int64), sizes], axis=1)
+            unique, inverse = np.unique(combined, axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+            order = np.argsort(unique[:, 0] & 255, kind="stable")  # by alpha: faded first, under the opaque
+            self._groups = [((int(unique[g, 0]), int(unique[g, 1])), np.flatnonzero(inverse == g)) for g in order]
+            low, high = self._xy.min(axis=0) - self.PAD, self._xy.max(axis=0) + self.PAD
+            if not self._rect.contains(QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])):
+                self.prepareGeometryChange()
+                self._rect = QRectF(low[0] - 0.5, low[1] - 0.5, high[0] - low[0] + 1.0, high[1] - low[1] + 1.0)
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._rect
+
+    def _sprite(self, key: int, size: int, dpr: float) -> QPixmap:
+        sprite = self._sprites.get((key, size, dpr))
+        if sprite is None:
+            image = renderSymbol("o", size, NO_PEN, QBrush(_key_color(key)), dpr=dpr)
+            sprite = self._sprites[(key, size, dpr)] = QPixmap.fromImage(image)
+        return sprite
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self._groups:
+            return
+        t = painter.transform()
+        x, y = self._xy[:, 0], self._xy[:, 1]
+        px = np.clip(t.m11() * x + t.m21() * y + t.dx(), -2.0**30, 2.0**30)
+        py = np.clip(t.m12() * x + t.m22() * y + t.dy(), -2.0**30, 2.0**30)
+        dpr = widget.devicePixelRatioF() if widget is not None else 1.0
+        painter.resetTransform()
+        for (key, size), index in self._groups:
+            sprite = self._sprite(key, size, dpr)
+            self._fragments.resize(len(index))
+            frags = self._fragments.ndarray()
+            frags[:, 0], frags[:, 1] = px[index], py[index]
+            frags[:, 2:6] = (0.0, 0.0, sprite.width(), sprite.height())
+            frags[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)
+            painter.drawPixmapFragments(*self._fragments.drawargs(), sprite)
+
+
 class _OrbitBox(pg.ViewBox):
     """A ViewBox whose mouse drag rotates the camera and whose wheel zooms, instead of panning the data."""
 
@@ -118,7 +185,6 @@ class ProjectedCanvas(pg.GraphicsView):
         self._wires = wire_lines()
         self._scene: SphereScene | None = None
         self._camera = Camera()
-        self._brushes = _Palette(QBrush)
         self._ring_pens = _Palette(lambda color: pg.mkPen(color, width=TEACHER_RING_PX))
         self._build_items()
 
@@ -131,19 +197,18 @@ class ProjectedCanvas(pg.GraphicsView):
             "spokes_back": curve((60, 60, 60, 120), 1.0),
             "edges_back": pg.ScatterPlotItem(pxMode=True),
             "teachers_back": pg.ScatterPlotItem(pxMode=True),
-            "students_back": pg.ScatterPlotItem(pxMode=True),
+            "students_back": _StudentLayer(),
             "heat": pg.ImageItem(axisOrder="row-major"),
             "wire_front": curve((*WIRE, 150)),
             "spokes_front": curve((60, 60, 60, 170), 1.2),
             "edges_front": pg.ScatterPlotItem(pxMode=True),
             "teachers_front": pg.ScatterPlotItem(pxMode=True),
-            "students_front": pg.ScatterPlotItem(pxMode=True),
+            "students_front": _StudentLayer(),
             # Opaque and aliased: a translucent or antialiased stroke of thousands of arrows takes Qt ~0.5 s.
             "arrows": pg.PlotCurveItem(pen=pg.mkPen(tuple(int(255 * c) for c in ARROW_COLOR[:3]), width=0),
                                        antialias=False, skipFiniteCheck=True),
         }
         self._trail_items: dict[tuple[int, bool], pg.PlotCurveItem] = {}
-        self._student_items: dict[tuple[int, bool], pg.ScatterPlotItem] = {}
         self._wired_for: Camera | None = None
         self.veil = QGraphicsEllipseItem(-1.0, -1.0, 2.0, 2.0)  # fades everything drawn before it
         self.veil.setPen(QPen(Qt.PenStyle.NoPen))
@@ -227,27 +292,12 @@ class ProjectedCanvas(pg.GraphicsView):
         self._draw_spokes(flat)
 
     def _draw_students(self, flat: bool) -> None:
-        """One scatter item per colour and side: a single brush per item keeps setData free of per-point Python."""
+        """Front and back students, each one lean item (see _StudentLayer): no per-colour pyqtgraph items."""
         s = self._scene.students
         xy, depth = self._screen(s.positions, flat)
         keys = _color_keys(s.colors)
-        for item in self._student_items.values():
-            item.setVisible(False)
-        for key in np.unique(keys).tolist():
-            for front in (True, False):
-                mask = (keys == key) & ((depth >= 0) if front else (depth < 0))
-                item = self._student_item(key, front)
-                item.setData(pos=xy[mask], size=np.round(s.sizes[mask]), brush=self._brushes.get(key), pen=NO_PEN)
-                item.setVisible(True)
-
-    def _student_item(self, key: int, front: bool) -> pg.ScatterPlotItem:
-        if (key, front) not in self._student_items:  # at most (2 signs × faded or not) × 2 sides, made once
-            item = pg.ScatterPlotItem(pxMode=True)
-            self.box.addItem(item)
-            base = self.items["students_front" if front else "students_back"].zValue()
-            item.setZValue(base + (key & 255) / 1000)  # faded (lower alpha) under opaque
-            self._student_items[(key, front)] = item
-        return self._student_items[(key, front)]
+        for side, mask in (("front", depth >= 0), ("back", depth < 0)):
+            self.items[f"students_{side}"].set_points(xy[mask], s.sizes[mask], keys[mask])
 
     def _screen(self, points: np.ndarray, flat: bool) -> tuple[np.ndarray, np.ndarray]:
         if flat:
