@@ -8,9 +8,10 @@ import subprocess
 
 import imageio_ffmpeg
 import numpy as np
-from conftest import wait_done
 
 from featlearn_gui import comparison
+
+from .conftest import wait_done
 
 SIZE = (160, 128)  # per run; multiples of 16, so the encoder keeps the size
 

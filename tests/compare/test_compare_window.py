@@ -4,13 +4,14 @@ others training, each run pauses on its own, the comparison saves and reopens, c
 from __future__ import annotations
 
 import pytest
-from conftest import wait_done
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from featlearn_gui import comparison
 from featlearn_gui.comparison import Comparison, RunEntry
+
+from .conftest import wait_done
 
 Key = Qt.Key
 

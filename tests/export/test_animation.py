@@ -5,10 +5,11 @@ import subprocess
 
 import imageio_ffmpeg
 import numpy as np
-from conftest import SIZE
 from PIL import Image
 
 from featlearn_gui.export import ExportJob, Run, run_export
+
+from .conftest import SIZE
 
 
 def _decode_mp4(path):

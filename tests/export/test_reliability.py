@@ -3,10 +3,11 @@
 import errno
 
 import pytest
-from conftest import SIZE
 
 from featlearn_gui.export import ExportCancelled, ExportInputError, ExportJob, Run, run_export
 from featlearn_gui.export.writers import Mp4Sink
+
+from .conftest import SIZE
 
 
 @pytest.mark.parametrize("name", ["cancel.mp4", "cancel.gif", "cancel.png"])
