@@ -9,34 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
+from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
+
 SHORT = ["optim.steps=200", "record.every=20"]  # every run short, and recorded on the same grid
-
-
-def _running(thread: QtCore.QThread) -> bool:
-    try:
-        return thread.isRunning()
-    except RuntimeError:  # the C++ object is gone, and its thread with it
-        return False
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_running(monkeypatch):
-    """Fail a test that leaves a QThread running (stopping it, so the next test starts clean)."""
-    started: list[QtCore.QThread] = []
-    original = QtCore.QThread.start
-
-    def recording_start(self, *args, **kwargs):
-        started.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(QtCore.QThread, "start", recording_start)
-    yield started
-    leaked = [t for t in started if _running(t)]
-    for thread in leaked:
-        if hasattr(thread, "stop"):
-            thread.stop(2000)
-        thread.wait(2000)
-    assert not leaked, f"{len(leaked)} QThread(s) still running after the test: {leaked}"
 
 
 @pytest.fixture
@@ -70,8 +45,10 @@ def open_window(qtbot, monkeypatch):
 def wait_done(qtbot, win, timeout: int = 15000) -> None:
     """Wait until every run is done and the views show the cursor's snapshot."""
     qtbot.waitUntil(lambda: all(run.done for run in win.state.runs), timeout=timeout)
-    qtbot.waitUntil(lambda: all(view.drawn and view.drawn[0] == view.run.index_at(win.state.step)
-                                for view in win.views), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: all(view.drawn and view.drawn[0] == view.run.index_at(win.state.step) for view in win.views),
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

@@ -15,38 +15,7 @@ from PySide6 import QtCore  # noqa: E402
 
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
-
-_started: list[QtCore.QThread] = []
-_original_start = QtCore.QThread.start
-
-
-def _recording_start(self: QtCore.QThread, *args, **kwargs):
-    _started.append(self)
-    return _original_start(self, *args, **kwargs)
-
-
-QtCore.QThread.start = _recording_start  # every QThread any code starts, so a leak cannot hide
-
-
-def _running(thread: QtCore.QThread) -> bool:
-    try:
-        return thread.isRunning()
-    except RuntimeError:  # the C++ object is gone, and its thread with it
-        return False
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_running():
-    """Fail a test that leaves a QThread running (stopping it, so the next test starts clean)."""
-    _started.clear()
-    yield
-    leaked = [t for t in _started if _running(t)]
-    _started.clear()
-    for thread in leaked:
-        if hasattr(thread, "stop"):
-            thread.stop(2000)
-        thread.wait(2000)
-    assert not leaked, f"{len(leaked)} QThread(s) still running after the test: {leaked}"
+from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
 
 
 @pytest.fixture
