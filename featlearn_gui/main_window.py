@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import presets
 from featlearn_gui import prompts
+from featlearn_gui.actions import add_action
 from featlearn_gui.bindings import ViewOptions
 from featlearn_gui.compare.compare_menu import CompareMenu
 from featlearn_gui.files import FileActions
@@ -107,15 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock
 
     def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
-        action = menu.addAction(text)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(Key(shortcut))
-            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(tip)
-        action.setToolTip(tip or text)
-        self.addAction(action)  # shortcuts work with the menu bar hidden, e.g. in full screen
-        return action
+        return add_action(self, menu, text, slot, shortcut, tip)
 
     def _build_menus(self) -> None:
         state, files, bar = self.state, self.files, self.menuBar()

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.config import ConfigError
 from featlearn_gui import comparison as comparison_mod
 from featlearn_gui import prompts
+from featlearn_gui.actions import add_action
 from featlearn_gui.bindings import ViewOptions
 from featlearn_gui.compare.compare_plots import ComparePlots
 from featlearn_gui.compare.compare_session import CompareSession
@@ -131,14 +132,7 @@ class CompareWindow(QtWidgets.QMainWindow):
         return content
 
     def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
-        action = menu.addAction(text)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(Key(shortcut))
-            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(tip)
-        self.addAction(action)
-        return action
+        return add_action(self, menu, text, slot, shortcut, tip)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
