@@ -207,7 +207,10 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _settle_ranges(self) -> None:
         """Give each automatically ranged plot a steady range around its data (see `steady_range`)."""
         last_step = float(self.state.history.steps[self.state.count - 1]) if self.state.count else 0.0
-        x_high = min(nice_ceiling(max(last_step, 1.0)), max(float(self.state.max_steps), last_step, 1.0))
+        planned = max(float(self.state.max_steps), last_step, 1.0)
+        # Training flat out, the axes show the whole planned run at once: a range that grows with the run would
+        # re-render every plot's tick labels (the costliest paint, GIL held) again and again while training waits.
+        x_high = planned if Throttle.training else min(nice_ceiling(max(last_step, 1.0)), planned)
         for i, plot in enumerate(self.plots):
             view = plot.getViewBox()
             if any(view.autoRangeEnabled()):  # the plot's "A" button: back to steady automatic ranges
