@@ -114,19 +114,25 @@ def positive(values: np.ndarray, floor: float = TINY) -> np.ndarray:
     return np.maximum(np.nan_to_num(values, nan=floor, posinf=1e300), floor)
 
 
+def embed_canvas(panel: QtWidgets.QWidget) -> PlotCanvas:
+    """A plot canvas filling `panel`, in the house background and margins."""
+    canvas = PlotCanvas()
+    canvas.setBackground(BACKGROUND)
+    canvas.ci.setContentsMargins(4, 4, 8, 4)
+    layout = QtWidgets.QVBoxLayout(panel)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(canvas)
+    panel.setMinimumSize(200, 120)
+    return canvas
+
+
 class TimePlotPanel(QtWidgets.QWidget):
     """A column of plots against the training step, each with a draggable cursor; subclasses add curves."""
 
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.canvas = PlotCanvas()
-        self.canvas.setBackground(BACKGROUND)
-        self.canvas.ci.setContentsMargins(4, 4, 8, 4)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
-        self.setMinimumSize(200, 120)
+        self.canvas = embed_canvas(self)
         self.plots: list[pg.PlotItem] = []
         self.cursors: list[pg.InfiniteLine] = []
         self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS)

@@ -14,7 +14,6 @@ from PySide6 import QtCore, QtWidgets
 from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.metrics import unit_rows
 from featlearn_gui.panels._plotting import (
-    BACKGROUND,
     FOREGROUND,
     NEGATIVE,
     PLOT_BUSY_INTERVAL_MS,
@@ -22,13 +21,13 @@ from featlearn_gui.panels._plotting import (
     POSITIVE,
     RANGE_PADDING,
     curve,
+    embed_canvas,
     steady_range,
     style_plot,
     teacher_colour,
 )
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
-from featlearn_gui.views.painting import PlotCanvas
 
 PATH_SAMPLES = 360
 NEAR_PATH_DEG = 8.0  # students farther than this from the path are not marked on it
@@ -40,13 +39,7 @@ class CertificatePanel(QtWidgets.QWidget):
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.canvas = PlotCanvas()
-        self.canvas.setBackground(BACKGROUND)
-        self.canvas.ci.setContentsMargins(4, 4, 8, 4)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
-        self.setMinimumSize(200, 120)
+        self.canvas = embed_canvas(self)
         self.plot = style_plot(self.canvas.addPlot(), "η", bottom="position along the teacher path (°)")
         self.plot.setClipToView(False)  # the scatter of students must not be clipped with the curves
         self.plot.enableAutoRange(y=False)  # steady_range: the live curve moves every frame, its axis need not
