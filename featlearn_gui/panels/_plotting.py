@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
@@ -40,6 +40,7 @@ TINY = 1e-300  # log-scale plots get max(value, TINY): pyqtgraph warns on log10(
 LOG_STEP = 0.5  # log axes move in half decades
 RANGE_PADDING = 0.06  # beyond the steady range, so the labels of ticks at its ends (1, −1, 0.01) still fit
 NICE = (1.0, 2.0, 2.5, 5.0, 10.0)
+RESERVED_LABELS = ("-0.0025", "1e-10")  # left axes start this wide: see TidyLogAxis
 
 
 def nice_ceiling(value: float) -> float:
@@ -48,16 +49,22 @@ def nice_ceiling(value: float) -> float:
     return next(n * power for n in NICE if n * power >= value * (1 - 1e-12))
 
 
-def steady_range(lo: float, hi: float, current: tuple[float, float] | None, log: bool) -> tuple[float, float]:
+def steady_range(lo: float, hi: float, current: tuple[float, float] | None, log: bool,
+                 expand_only: bool = False) -> tuple[float, float]:
     """A range holding [lo, hi] (in view coordinates: log10 for log axes) that changes only in coarse steps.
 
-    Keeps `current` while it holds the data and is not over 3 times wider than it; else rounds outward to half
-    decades (log) or to multiples of a 1-2-5 unit of about a quarter of the span (linear).
+    Keeps `current` while it holds the data and is not over 3 times wider than it (`expand_only`: while it holds
+    the data at all); else rounds outward to half decades (log) or to multiples of a 1-2-5 unit of about a quarter
+    of the span (linear). `expand_only` also never gives up any of `current`: while training runs flat out a range
+    only grows, so its axis lays out and paints its labels again as rarely as possible; it settles afterwards.
     """
     span = hi - lo
     holds = current is not None and current[0] <= lo and hi <= current[1]
-    if holds and (span <= 0 or current[1] - current[0] <= 3 * max(span, LOG_STEP if log else 0.0)):
+    if holds and (expand_only or span <= 0 or current[1] - current[0] <= 3 * max(span, LOG_STEP if log else 0.0)):
         return current
+    if expand_only and current is not None:
+        lo, hi = min(lo, current[0]), max(hi, current[1])
+        span = hi - lo
     if log:
         unit = LOG_STEP
     elif span > 0:
@@ -82,6 +89,24 @@ class TidyLogAxis(pg.AxisItem):
         return [s if lead in (1, 2, 5, 10) else "" for s, lead in zip(strings, leads)]
 
 
+def steady_width(axis: pg.AxisItem) -> None:
+    """Make a left axis start wide enough for the labels it usually shows ("-0.0025", "1e-10") and never shrink.
+
+    An axis that fits itself to its widest tick label changes width whenever its range does: that re-lays out the
+    plot, so both its axes paint their labels again (the slowest paint, GIL held), and the x range of a plot linked
+    to it shifts too. Now a range change repaints the one axis, and the width only grows for a wider label.
+    """
+    metrics = QtGui.QFontMetrics(axis.style["tickFont"] or axis.font())
+    axis.setStyle(autoReduceTextSpace=False)
+    axis.textWidth = max(axis.textWidth, max(metrics.horizontalAdvance(text) for text in RESERVED_LABELS) + 2)
+    axis._updateWidth()  # pyqtgraph keeps the widest label so far in textWidth
+
+
+def training_flat_out(state: AppState) -> bool:
+    """Training runs unpaced right now (`Throttle.training` lags it by up to a governor window at the start)."""
+    return state.status == "running" and (Throttle.training or state.speed == 0)
+
+
 def teacher_colour(i: int) -> str:
     return TEACHERS[i % len(TEACHERS)]
 
@@ -101,6 +126,7 @@ def style_plot(plot: pg.PlotItem, left: str, bottom: str = "step", log_y: bool =
         axis.setPen(pg.mkPen(FOREGROUND, width=1))
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" on a log axis reads as a bug
         cache_item(axis)  # tick labels are the slowest thing to paint: blit them until the range changes
+    steady_width(plot.getAxis("left"))
     return plot
 
 
@@ -141,6 +167,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         state.run_replaced.connect(self._on_state_run_replaced)
         state.history_grew.connect(self._on_state_history_grew)
         state.index_changed.connect(self._on_state_index_changed)
+        state.run_status_changed.connect(self._on_state_run_status_changed)
 
     def add_plot(self, left: str, log_y: bool = False, title: str | None = None) -> pg.PlotItem:
         if self.plots:
@@ -191,6 +218,11 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _on_state_index_changed(self, index: int) -> None:
         self.throttle.request()
 
+    @QtCore.Slot(str)
+    def _on_state_run_status_changed(self, status: str) -> None:
+        self._stale_data = True  # training stopped or started: let the ranges settle (see `_settle_ranges`)
+        self.throttle.request()
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
@@ -214,9 +246,11 @@ class TimePlotPanel(QtWidgets.QWidget):
         """Give each automatically ranged plot a steady range around its data (see `steady_range`)."""
         last_step = float(self.state.history.steps[self.state.count - 1]) if self.state.count else 0.0
         planned = max(float(self.state.max_steps), last_step, 1.0)
-        # Training flat out, the axes show the whole planned run at once: a range that grows with the run would
-        # re-render every plot's tick labels (the costliest paint, GIL held) again and again while training waits.
-        x_high = planned if Throttle.training else min(nice_ceiling(max(last_step, 1.0)), planned)
+        # Training flat out, the axes show the whole planned run at once and y ranges only grow: a range that follows
+        # the run would re-render every plot's tick labels (the costliest paint, GIL held) again and again while
+        # training waits. Once it stops (`_on_state_run_status_changed`) the ranges settle around the data again.
+        flat_out = training_flat_out(self.state)
+        x_high = planned if flat_out else min(nice_ceiling(max(last_step, 1.0)), planned)
         for i, plot in enumerate(self.plots):
             view = plot.getViewBox()
             if any(view.autoRangeEnabled()):  # the plot's "A" button: back to steady automatic ranges
@@ -230,7 +264,7 @@ class TimePlotPanel(QtWidgets.QWidget):
             log = plot.ctrl.logYCheck.isChecked()
             previous = self._ranges[i] or (None, None)
             x_range = (0.0, x_high)
-            y_range = steady_range(*y, previous[1], log)
+            y_range = steady_range(*y, previous[1], log, expand_only=flat_out)
             if (x_range, y_range) != self._ranges[i]:
                 self._ranges[i] = (x_range, y_range)
                 view.setRange(xRange=x_range, yRange=y_range, padding=RANGE_PADDING)

@@ -25,6 +25,7 @@ from featlearn_gui.panels._plotting import (
     steady_range,
     style_plot,
     teacher_colour,
+    training_flat_out,
 )
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
@@ -64,6 +65,7 @@ class CertificatePanel(QtWidgets.QWidget):
         state.run_replaced.connect(self._on_state_run_replaced)
         state.index_changed.connect(self._on_state_index_changed)
         state.history_grew.connect(self._on_state_history_grew)
+        state.run_status_changed.connect(self._on_state_run_status_changed)
 
     @QtCore.Slot()
     def _on_state_run_replaced(self) -> None:
@@ -99,6 +101,10 @@ class CertificatePanel(QtWidgets.QWidget):
         if self.state.at_live_edge:
             self.throttle.request()
 
+    @QtCore.Slot(str)
+    def _on_state_run_status_changed(self, status: str) -> None:
+        self.throttle.request()  # training stopped or started: let the y range settle (see `_settle_y_range`)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
@@ -113,7 +119,8 @@ class CertificatePanel(QtWidgets.QWidget):
             return
         values = np.concatenate([live, self.pre.yData, [-1.0, 1.0]])
         values = values[np.isfinite(values)]
-        y_range = steady_range(float(values.min()), float(values.max()), self._y_range, log=False)
+        y_range = steady_range(float(values.min()), float(values.max()), self._y_range, log=False,
+                               expand_only=training_flat_out(self.state))
         if y_range != self._y_range:
             self._y_range = y_range
             self.plot.setYRange(*y_range, padding=RANGE_PADDING)

@@ -4,7 +4,7 @@ settings read back with types."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from engine.trainer import train
 from featlearn_gui.panels._plotting import nice_ceiling, steady_range
@@ -132,3 +132,25 @@ def test_steady_ranges_hold_the_data_and_move_in_a_few_steps():
     assert changes <= 15
     assert steady_range(0.2, 0.9, None, log=False) == (0.2, 1.0)
     assert nice_ceiling(16000) == 20000 and nice_ceiling(20) == 20 and nice_ceiling(21) == 25
+
+
+def test_while_training_flat_out_ranges_only_grow_and_left_axes_keep_their_width(qtbot, small_config):
+    # Expand-only: a range that holds the data is kept however much wider it is, and a new one holds the old.
+    assert steady_range(-2.0, -1.5, (-6.0, 0.0), log=True, expand_only=True) == (-6.0, 0.0)
+    assert steady_range(-2.0, -1.5, (-6.0, 0.0), log=True) != (-6.0, 0.0)
+    grown = steady_range(-7.2, -1.0, (-6.0, 0.0), log=True, expand_only=True)
+    assert grown[0] <= -7.2 and grown[1] >= 0.0
+    # A left axis reserves room for usual labels up front and does not shrink when its labels get shorter.
+    history = train(small_config())
+    state, panels = make_panels(qtbot, history)
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    for panel in panels:
+        for plot in getattr(panel, "plots", None) or [panel.plot]:
+            axis = plot.getAxis("left")
+            width = axis.maximumWidth()
+            axis.setRange(0.0, 1.0)
+            axis.picture = None
+            painter = QtGui.QPainter(image)
+            axis.generateDrawSpecs(painter)  # measures the labels 0, 0.5, 1: narrower than the reserve
+            painter.end()
+            assert axis.maximumWidth() == width
