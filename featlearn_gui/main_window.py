@@ -13,7 +13,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import presets
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
-from featlearn_gui.bindings import ViewOptions
 from featlearn_gui.compare.compare_menu import CompareMenu
 from featlearn_gui.files import FileActions
 from featlearn_gui.panels.banner import FailureBanner
@@ -27,6 +26,7 @@ from featlearn_gui.panels.status_bar import StatusBits
 from featlearn_gui.panels.transport import TransportPanel
 from featlearn_gui.panels.view_options import ViewOptionsPanel
 from featlearn_gui.panels.weight_decay_panel import WeightDecayPanel
+from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import RENDERERS, Settings
 from featlearn_gui.state import DEFAULT_SPEED, SPEEDS, AppState

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6 import QtCore
 
 from engine import presets
-from featlearn_gui.bindings import ViewOptions
+from featlearn_gui.scene import ViewOptions
 from featlearn_gui.state import DEFAULT_SPEED, SPEEDS
 
 MAX_RECENT = 8

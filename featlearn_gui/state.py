@@ -30,7 +30,7 @@ from PySide6 import QtCore
 from engine.config import RunConfig
 from engine.history import RunHistory
 from engine.metrics_series import MetricsSeries
-from featlearn_gui.bindings import ViewOptions
+from featlearn_gui.scene import ViewOptions
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0)  # steps per frame; 0 = as fast as the device goes
 DEFAULT_SPEED = 20

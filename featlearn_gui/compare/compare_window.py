@@ -16,7 +16,6 @@ from engine.config import ConfigError
 from featlearn_gui import comparison as comparison_mod
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
-from featlearn_gui.bindings import ViewOptions
 from featlearn_gui.compare.compare_plots import ComparePlots
 from featlearn_gui.compare.compare_session import CompareSession
 from featlearn_gui.compare.compare_state import CompareState
@@ -25,6 +24,7 @@ from featlearn_gui.compare.metrics_table import MetricsTable
 from featlearn_gui.compare.run_view import RunView
 from featlearn_gui.comparison import Comparison
 from featlearn_gui.export.figures import RUN_COLORS
+from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import MainThreadCollector
 from featlearn_gui.throttle import LoadGovernor, Throttle
 

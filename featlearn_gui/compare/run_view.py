@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from featlearn_gui.bindings import SphereView, ViewOptions
 from featlearn_gui.compare.compare_run import CompareRun
+from featlearn_gui.scene import ViewOptions
+from featlearn_gui.views.sphere_view import SphereView
 
 Icon = QtWidgets.QStyle.StandardPixmap
 STATUS_TEXT = {"ready": "waiting for play", "running": "training", "paused": "paused", "stopped": "stopped",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from featlearn_gui.bindings import SphereView
 from featlearn_gui.state import AppState
 from featlearn_gui.throttle import Throttle
+from featlearn_gui.views.sphere_view import SphereView
 
 SPHERE_INTERVAL_MS = 33  # the sphere is what people watch: 30 frames a second, one per event-loop pass at most
 SPHERE_SLOWEST_MS = 100  # however hard training runs, the sphere keeps 10 frames a second
