@@ -15,7 +15,15 @@ from PySide6 import QtCore, QtWidgets
 from engine.metrics import CLOSE_DEG
 from engine.metrics_series import MetricsSeries
 from featlearn_gui.compare.compare_state import CompareState
-from featlearn_gui.panels._plotting import BACKGROUND, CURSOR, FOREGROUND, TidyLogAxis, positive, style_plot
+from featlearn_gui.panels._plotting import (
+    BACKGROUND,
+    CURSOR,
+    FOREGROUND,
+    TidyLogAxis,
+    place_cursors,
+    positive,
+    style_plot,
+)
 
 FAR_FLOOR_DECADES = 1e-10  # exactly zero far mass is drawn this far below the largest starting far mass
 
@@ -95,12 +103,7 @@ class ComparePlots(QtWidgets.QWidget):
         self._drawn_counts[r] = count
 
     def _place_cursors(self) -> None:
-        step = self.state.step
-        for cursor in self.cursors:
-            if cursor.value() != step:
-                cursor.blockSignals(True)
-                cursor.setValue(step)
-                cursor.blockSignals(False)
+        place_cursors(self.cursors, self.state.step)
 
     def _on_cursor_dragged(self, line: pg.InfiniteLine) -> None:
         self.state.set_step(int(round(line.value())))

@@ -140,6 +140,15 @@ def positive(values: np.ndarray, floor: float = TINY) -> np.ndarray:
     return np.maximum(np.nan_to_num(values, nan=floor, posinf=1e300), floor)
 
 
+def place_cursors(cursors: list[pg.InfiniteLine], step: int) -> None:
+    """Move step cursors to `step` without echoing their drag signal back to the model."""
+    for cursor in cursors:
+        if cursor.value() != step:
+            cursor.blockSignals(True)
+            cursor.setValue(step)
+            cursor.blockSignals(False)
+
+
 def embed_canvas(panel: QtWidgets.QWidget) -> PlotCanvas:
     """A plot canvas filling `panel`, in the house background and margins."""
     canvas = PlotCanvas()
@@ -287,12 +296,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         return (math.log10(lo), math.log10(hi)) if log else (lo, hi)
 
     def _place_cursors(self) -> None:
-        step = self.state.step
-        for cursor in self.cursors:
-            if cursor.value() != step:
-                cursor.blockSignals(True)
-                cursor.setValue(step)
-                cursor.blockSignals(False)
+        place_cursors(self.cursors, self.state.step)
 
     def _on_cursor_dragged(self, line: pg.InfiniteLine) -> None:
         self.state.set_step(int(round(line.value())))
