@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .initial import Teacher
 from .kernels import kappa, kappa_prime, kappa_second
 from .metrics import unit_rows
-from .setup import Teacher
 
 
 def _tangent_basis(v: np.ndarray) -> np.ndarray:

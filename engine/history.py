@@ -18,7 +18,7 @@ import numpy as np
 
 from . import config as config_mod
 from .config import RunConfig
-from .setup import Teacher
+from .initial import Teacher
 
 SCHEMA = 1
 RUN_KEYS = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .setup import Teacher, angle_matrix_deg
+from .initial import Teacher, angle_matrix_deg
 
 CLOSE_DEG = 10.0  # δ_close: a neuron within this angle of a teacher (mod ± if σ is even) is "near" it
 ACTIVE_FRACTION = 1e-3  # a neuron is active when its mass is at least this fraction of the largest mass

@@ -18,9 +18,9 @@ import torch
 
 from .config import RunConfig
 from .history import RunHistory, Snapshot
+from .initial import draw_samples, init_student, make_teacher, resolve_device
 from .kernels import activation_fn, pair_kernel
 from .objective import EmpiricalObjective, PopulationObjective, regularizer
-from .setup import draw_samples, init_student, make_teacher, resolve_device
 
 # A loss this many times its start (or above it, for tiny starts) means GD has left the basin for good.
 EXPLOSION_FACTOR = 1e6

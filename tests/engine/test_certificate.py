@@ -3,7 +3,7 @@ import pytest
 
 from engine import presets
 from engine.certificate import live_certificate, pre_certificate, sphere_grid, teacher_path
-from engine.setup import Teacher, angle_matrix_deg
+from engine.initial import Teacher, angle_matrix_deg
 from engine.trainer import train
 
 

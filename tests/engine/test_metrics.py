@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from engine.initial import Teacher
 from engine.metrics import descent_targets, neuron_metrics
-from engine.setup import Teacher
 
 TEACHER = Teacher(np.array([[1.0, 0, 0], [0, 1.0, 0]]), np.array([1.0, -0.5]))
 

@@ -1,4 +1,4 @@
-"""Teacher, student initialization and samples, all drawn on the CPU from the seed, in float64.
+"""The initial state of a run: teacher, student initialization and samples, drawn on the CPU from the seed in float64.
 
 Drawing on the CPU and only then casting and moving makes a CUDA run start from exactly the state a CPU run
 starts from, and float32 from the rounded float64 state.
