@@ -1,6 +1,6 @@
 """Scalar metrics of a growing history, computed once per snapshot (PAPER.md §6).
 
-`history_metrics` recomputes every snapshot; a live view that redraws 60 times a second while the history grows
+`history_metrics` recomputes every snapshot; a live view that redraws several times a second while the history grows
 needs only the new rows. `MetricsSeries.update()` extends its buffers with the snapshots appended since the last
 call, so the cost per frame is proportional to what is new, not to the run's length.
 """

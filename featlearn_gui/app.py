@@ -4,9 +4,9 @@
                   [--run-steps N] [--screenshot PNG] [--quit]
     featlearn-gui --compare NAME_OR_FILE [--run-steps N] [--screenshot PNG] [--quit]
 
-`--run-steps N` trains N steps as fast as possible, `--screenshot` then saves a PNG of the whole window
-(QWidget.grab) and `--quit` exits (status 0; 2 for invalid input, 3 when the run diverged or failed).
-`--compare` opens a comparison window instead (featlearn_gui.compare.compare_script).
+`--run-steps N` trains every run to step N as fast as possible, `--screenshot` then saves a PNG of the whole
+window (QWidget.grab) and `--quit` exits (status 0; 2 for invalid input, 3 when a run diverged or failed).
+`--compare` opens the window on a comparison's runs instead of one run.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-EXIT_INVALID = 2
-EXIT_FAILED = 3
+from featlearn_gui.cli import EXIT_DIVERGED, EXIT_INVALID
+from featlearn_gui.palette import RENDERERS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compare", metavar="NAME_OR_FILE",
                         help="open a comparison: a built-in name (e.g. weight-decay-vs-none) or a TOML file; "
                              "--run-steps then trains each run to N or its own last step")
-    parser.add_argument("--renderer", choices=("auto", "gl", "projected"), help="sphere renderer (default: auto)")
+    parser.add_argument("--renderer", choices=RENDERERS, help="sphere renderer (default: auto)")
     parser.add_argument("--run-steps", type=int, metavar="N", help="train N steps at full speed")
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the window after --run-steps")
     parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in scripted runs")
@@ -56,7 +56,7 @@ def apply_style(app: QtWidgets.QApplication) -> None:
 
 
 class Script(QtCore.QObject):
-    """The scripted mode: train, wait for the worker to stop, screenshot, quit."""
+    """The scripted mode: train every run to N, wait until each is done, screenshot, quit."""
 
     def __init__(self, window, args: argparse.Namespace) -> None:
         super().__init__(window)
@@ -64,43 +64,62 @@ class Script(QtCore.QObject):
         self.exit_code = 0
 
     def start(self) -> None:
-        if self.args.run_steps is not None and self.window.session.worker is not None:
-            self.window.state.run_status_changed.connect(self._on_state_run_status_changed)
+        if self.args.run_steps is not None:
+            self.window.model.run_changed.connect(self._on_model_run_changed)
             self.window.session.train_to(self.args.run_steps)
-            if self.args.run_steps == 0:
-                QtCore.QTimer.singleShot(0, self, self._finish)
+            self._on_model_run_changed()  # runs read from files (or 0 steps) may be done already
         else:
             QtCore.QTimer.singleShot(0, self, self._finish)
 
-    @QtCore.Slot(str)
-    def _on_state_run_status_changed(self, status: str) -> None:
-        if status in ("finished", "failed"):
-            if status == "failed":
-                print(f"featlearn-gui: {self.window.state.message}", file=sys.stderr)
-                self.exit_code = EXIT_FAILED
-            self.window.state.run_status_changed.disconnect(self._on_state_run_status_changed)
-            # Let the last snapshot reach every view (the progress signal and one coalesced redraw).
-            QtCore.QTimer.singleShot(100, self, self._finish)
+    def _on_model_run_changed(self, *_args) -> None:
+        runs = self.window.model.runs
+        done = all(run.done or (run.status == "ready" and run.last_step >= self.args.run_steps) for run in runs)
+        if not done:
+            return
+        self.window.model.run_changed.disconnect(self._on_model_run_changed)
+        for run in runs:
+            if run.status == "failed":
+                print(f"featlearn-gui: {run.label}: {run.message}", file=sys.stderr)
+                self.exit_code = EXIT_DIVERGED
+        QtCore.QTimer.singleShot(100, self, self._finish)  # let the last snapshots reach every view
 
     @QtCore.Slot()
     def _finish(self) -> None:
-        state = self.window.state
-        state.note_growth()
-        state.set_index(state.count - 1)
-        self.window.flush_redraws()
-        self.window.sphere.draw()
+        window = self.window
+        window.model.playing = False
+        window.model.follow()
+        window.flush_redraws()
         QtWidgets.QApplication.processEvents()
         if self.args.screenshot:
             path = Path(self.args.screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.window.grab().save(str(path)):
+            if not window.grab().save(str(path)):
                 print(f"featlearn-gui: cannot write the screenshot {path}", file=sys.stderr)
                 self.exit_code = EXIT_INVALID
             else:
                 print(f"featlearn-gui: saved {path}")
         if self.args.quit:
-            self.window.session.shutdown()
+            window.session.shutdown()
             QtWidgets.QApplication.exit(self.exit_code)
+
+
+def resolve_comparison(name_or_file: str):
+    """A comparison file when the path exists (or ends in .toml), else a built-in name; ConfigError otherwise."""
+    from featlearn_gui.comparisons import file as comparison_file
+
+    path = Path(name_or_file)
+    if path.is_file() or path.suffix.lower() == ".toml":
+        return comparison_file.load(path)
+    return comparison_file.builtin(name_or_file)
+
+
+def _open(window, args: argparse.Namespace, settings) -> bool:
+    """What the command line asks the window to show: a comparison, a file, a preset, or the last preset."""
+    if args.compare is not None:
+        return window.open_comparison(resolve_comparison(args.compare))
+    if args.path:
+        return window.files.open_path(args.path)
+    return window.files.load_preset(args.preset or settings.last_preset())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     from featlearn_gui.main_window import MainWindow
     from featlearn_gui.settings import Settings
 
-    # Several OpenGL sphere views (a comparison) draw only when their contexts share resources; set before the app.
+    # Several OpenGL sphere views (N runs) draw only when their contexts share resources; set before the app.
     if QtWidgets.QApplication.instance() is None:
         QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
@@ -120,29 +139,26 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QtGui.QIcon.fromTheme("applications-science"))
     apply_style(app)
     scripted = args.quit or args.screenshot is not None or args.run_steps is not None
-    if args.quit:
-        prompts.INTERACTIVE = False
-    if args.compare is not None:
-        from featlearn_gui.compare import compare_script
-
-        return compare_script.main(app, args)
+    if scripted:
+        prompts.INTERACTIVE = False  # nobody to ask; errors go to stderr
     settings = Settings()
     try:
         if args.preset is not None:
             presets.path(args.preset)  # fail before any window appears
+        if args.compare is not None:
+            resolve_comparison(args.compare)  # likewise
     except ConfigError as exc:
         print(f"featlearn-gui: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    window = MainWindow(settings, renderer=args.renderer, restore=not scripted)
+    window = MainWindow(settings, renderer=args.renderer, restore=not scripted and args.compare is None)
     if scripted:
         window.resize(args.width, args.height)
-    opened = (
-        window.files.open_path(args.path)
-        if args.path
-        else window.files.load_preset(args.preset or settings.last_preset())
-    )
-    if not opened and args.quit:
-        print(f"featlearn-gui: {window.state.message or 'cannot open ' + str(args.path)}", file=sys.stderr)
+    try:
+        opened = _open(window, args, settings)
+    except ConfigError as exc:
+        print(f"featlearn-gui: {exc}", file=sys.stderr)
+        opened = False
+    if not opened and scripted:
         window.session.shutdown()
         return EXIT_INVALID
     window.show()

@@ -1,4 +1,5 @@
-"""Documents: open and save configs (TOML) and runs (.npz), presets, recent files; each asks before losing a run.
+"""Documents of the selected run: open and save configs (TOML) and runs (.npz), presets, recent files; each asks
+before losing a run.
 
 Signals
 -------
@@ -16,9 +17,9 @@ from engine import presets
 from engine.config import ConfigError
 from engine.history import RunFileError, RunHistory
 from featlearn_gui import prompts
+from featlearn_gui.model import AppModel, Run
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
-from featlearn_gui.state import AppState
 
 CONFIG_FILTER = "Experiment config (*.toml)"
 RUN_FILTER = "Run file (*.npz)"
@@ -27,27 +28,27 @@ RUN_FILTER = "Run file (*.npz)"
 class FileActions(QtCore.QObject):
     recent_changed = QtCore.Signal(list)
 
-    def __init__(self, state: AppState, session: Session, settings: Settings, parent: QtWidgets.QWidget) -> None:
+    def __init__(self, model: AppModel, session: Session, settings: Settings, parent: QtWidgets.QWidget) -> None:
         super().__init__(parent)
-        self.state, self.session, self.settings = state, session, settings
+        self.model, self.session, self.settings = model, session, settings
         self._parent = parent
 
-    # --- opening --------------------------------------------------------------------------------------------
+    # --- opening: the selected run is replaced ----------------------------------------------------------------
 
     def open_path(self, path: str | Path) -> bool:
-        """Open a config (.toml) or a run (.npz); errors are shown to the person, not raised."""
+        """Open a config (.toml) or a run (.npz) in place of the selected run; errors are shown, not raised, and
+        leave the run on screen as it was."""
         path = Path(path)
         if not self._may_discard(f"open {path.name}"):
             return False
         try:
             if path.suffix.lower() == ".npz":
                 history = RunHistory.load(path)
-                self.session.load_history(history, path)
+                self._replace(history, path.stem, ("run", str(path.resolve())), path=path)
             else:
-                self.state.set_config(config_mod.load(path))
+                self._replace(config_mod.load(path), path.stem, ("config", str(path.resolve())))
         except (ConfigError, RunFileError) as exc:
             prompts.show_error(self._parent, "Cannot open the file", str(exc))
-            self.state.set_status(self.state.status, str(exc))
             return False
         self._remember(path)
         return True
@@ -63,26 +64,38 @@ class FileActions(QtCore.QObject):
         if not self._may_discard(f"load the preset {name!r}"):
             return False
         try:
-            cfg = presets.load(name)
+            self._replace(presets.load(name), name, ("preset", name))
         except ConfigError as exc:
             prompts.show_error(self._parent, "Cannot load the preset", str(exc))
             return False
         self.settings.set_last_preset(name)
-        self.state.set_config(cfg, preset_name=name)
         return True
 
     def apply_config(self, cfg: config_mod.RunConfig, what: str = "change the experiment") -> bool:
-        """Adopt an edited config, asking first when that discards an unsaved run."""
+        """Restart the selected run with an edited config, asking first when that discards unsaved work."""
         if not self._may_discard(what):
             return False
-        self.state.set_config(cfg)
+        selected = self.model.selected
+        try:
+            self._replace(cfg, selected.label if selected is not None else "run", ("", ""))
+        except ConfigError as exc:
+            prompts.show_error(self._parent, "Cannot start the run", str(exc))
+            return False
         return True
+
+    def _replace(self, source, label: str, origin: tuple[str, str], path: Path | None = None) -> Run:
+        selected = self.model.selected
+        colour = selected.colour if selected is not None else None
+        self.model.playing = False  # a new experiment waits for play
+        self.model.max_steps = None  # and trains to its own optim.steps until told otherwise
+        run = self.session.make_run(source, label, origin=origin, path=path, colour=colour)
+        return self.session.replace(selected, run)
 
     # --- saving ---------------------------------------------------------------------------------------------
 
     def save_config(self, path: str | Path) -> bool:
         try:
-            config_mod.save(self.state.config, path)
+            config_mod.save(self.model.config, path)
         except OSError as exc:
             prompts.show_error(self._parent, "Cannot save the config", f"{path}: {exc}")
             return False
@@ -94,31 +107,36 @@ class FileActions(QtCore.QObject):
         if path:
             self.save_config(path if path.endswith(".toml") else path + ".toml")
 
-    def save_run(self, path: str | Path) -> bool:
-        history = self.state.history
-        if history is None:
+    def save_run(self, path: str | Path, run: Run | None = None) -> bool:
+        run = run or self.model.selected
+        if run is None:
             return False
         path = Path(path)
         try:
-            history.save(path)  # atomic: a failure leaves no half-written file
+            run.history.save(path)  # atomic: a failure leaves no half-written file
         except OSError as exc:
             prompts.show_error(self._parent, "Cannot save the run", f"{path}: {exc}")
             return False
-        self.state.mark_saved(path)
+        run.path, run.saved = path, True
         self._remember(path)
         return True
 
-    def save_run_dialog(self) -> bool:
-        suggested = str(self.state.run_path or f"{self.state.preset_name or 'run'}.npz")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self._parent, "Save the run", suggested, RUN_FILTER)
+    def save_run_dialog(self, run: Run | None = None) -> bool:
+        run = run or self.model.selected
+        if run is None:
+            return False
+        suggested = str(run.path or f"{run.label or 'run'}.npz")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self._parent, f"Save the run {run.label}", suggested,
+                                                        RUN_FILTER)
         if not path:
             return False
-        return self.save_run(path if path.endswith(".npz") else path + ".npz")
+        return self.save_run(path if path.endswith(".npz") else path + ".npz", run)
 
     # --- helpers --------------------------------------------------------------------------------------------
 
     def _may_discard(self, what: str) -> bool:
-        return not self.state.has_unsaved_run or prompts.ask_discard(self._parent, what)
+        run = self.model.selected
+        return run is None or not run.has_unsaved_work or prompts.ask_discard(self._parent, what)
 
     def _remember(self, path: Path) -> None:
         self.recent_changed.emit(self.settings.add_recent_file(str(path.resolve())))

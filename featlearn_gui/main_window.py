@@ -1,37 +1,47 @@
-"""The main window: assembles the model, the session, the panels, the docks, the menus and their shortcuts.
+"""The main window: assembles the model of N runs, the session, the panels, the docks, the menus and shortcuts.
 
-Nothing here decides anything about training or display; behaviour lives in the state, the session, the file
-actions and the panels. The window only persists its layout and asks before closing over an unsaved run.
+One window shows N runs: their spheres side by side with a shared camera, one curve per run in every plot, the
+selected run in the Experiment and certificate panels, and a table of final metrics when N > 1. With one run it
+is the single-run app. Nothing here decides anything about training or display: behaviour lives in the model, the
+session, the file actions and the panels. The window only persists its layout and asks before closing over
+unsaved work.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import presets
+from engine.config import ConfigError
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
-from featlearn_gui.compare.compare_menu import CompareMenu
+from featlearn_gui.comparisons.file import Comparison
+from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
-from featlearn_gui.panels.banner import FailureBanner
-from featlearn_gui.panels.captured_panel import CapturedPanel
+from featlearn_gui.model import DEFAULT_SPEED, SPEEDS, AppModel, Run
+from featlearn_gui.palette import RENDERERS
 from featlearn_gui.panels.certificate_panel import CertificatePanel
 from featlearn_gui.panels.experiment import ExperimentPanel
-from featlearn_gui.panels.far_mass_panel import FarMassPanel
-from featlearn_gui.panels.loss_panel import LossPanel
-from featlearn_gui.panels.sphere_panel import SpherePanel
+from featlearn_gui.panels.metrics_table import MetricsTable
+from featlearn_gui.panels.spheres_panel import SpheresPanel
 from featlearn_gui.panels.status_bar import StatusBits
+from featlearn_gui.panels.time_plot_panel import TimePlotPanel
 from featlearn_gui.panels.transport import TransportPanel
 from featlearn_gui.panels.view_options import ViewOptionsPanel
-from featlearn_gui.panels.weight_decay_panel import WeightDecayPanel
+from featlearn_gui.plots import DOCKS
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
-from featlearn_gui.settings import RENDERERS, Settings
-from featlearn_gui.state import DEFAULT_SPEED, SPEEDS, AppState
+from featlearn_gui.settings import Settings
+from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
+TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
+# Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
+COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 Area = QtCore.Qt.DockWidgetArea
 Key = QtGui.QKeySequence
 
@@ -41,61 +51,74 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.setWindowTitle("featlearn")
         self.settings = settings or Settings()
-        self.state = AppState(parent=self)
-        self.session = Session(self.state, parent=self)
-        self.files = FileActions(self.state, self.session, self.settings, parent=self)
+        self.model = AppModel()
+        self.session = Session(self.model, parent=self)
+        governor = self.session.governor
+        self.files = FileActions(self.model, self.session, self.settings, parent=self)
 
-        self.sphere = SpherePanel(self.state, renderer or self.settings.renderer())
-        self.banner = FailureBanner(self.state)
-        self.transport = TransportPanel(self.state)
+        self.heading = QtWidgets.QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setContentsMargins(8, 4, 8, 0)
+        self.spheres = SpheresPanel(self.model, self.session, renderer or self.settings.renderer())
+        self.table = MetricsTable(self.model)
+        self._table_throttle = Throttle(TABLE_MS, self.table.refresh, self.table, governor=governor)
+        self.transport = TransportPanel(self.model, self.session)
         central = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.banner)
-        column.addWidget(self.sphere, 1)
-        column.addWidget(self.transport)
+        column.setSpacing(2)
+        for widget, stretch in ((self.heading, 0), (self.spheres, 1), (self.table, 0), (self.transport, 0)):
+            column.addWidget(widget, stretch)
         self.setCentralWidget(central)
+        # Keyboard focus starts on the spheres, which leave every key to the window's shortcuts (a focused step box
+        # would take ←, → and End for its own text).
+        self.spheres.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.spheres.setFocus()
 
-        self.experiment = ExperimentPanel(self.state, self.files)
-        self.view_options = ViewOptionsPanel(self.state)
-        self.loss = LossPanel(self.state)
-        self.far_mass = FarMassPanel(self.state)
-        self.captured = CapturedPanel(self.state)
-        self.certificate = CertificatePanel(self.state)
-        self.weight_decay = WeightDecayPanel(self.state)
+        self.experiment = ExperimentPanel(self.model, self.files)
+        self.view_options = ViewOptionsPanel(self.model)
+        self.plots = {name: TimePlotPanel(self.model, keys, governor) for name, _title, keys in DOCKS}
+        self.certificate = CertificatePanel(self.model, governor)
+        self._build_docks()
+        self.status_bits = StatusBits(self.model, self.statusBar())
+        self._build_menus()
+        self.compare_menu = CompareMenu(self)
+        self.resize(*DEFAULT_SIZE)
+        self._default_layout = self.saveState()
+
+        self.transport.reset_clicked.connect(self._on_transport_reset_clicked)
+        self.transport.new_seed_clicked.connect(self._on_transport_new_seed_clicked)
+        self.model.runs.events.connect(self._on_model_runs_changed)
+        self.model.run_changed.connect(self._on_model_run_changed)
+        self.model.events.title.connect(self._on_model_runs_changed)
+        self.model.speed = self.settings.speed()
+        self.model.options = self.settings.view_options()
+        self._on_model_runs_changed()
+        if restore:
+            self._restore_layout()
+
+    def _build_docks(self) -> None:
         self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
         self.docks = {
             "experiment": self._dock("Experiment", self.experiment, Area.LeftDockWidgetArea),
             "view": self._dock("View", self.view_options, Area.LeftDockWidgetArea),
-            "loss": self._dock("Loss and objective", self.loss, Area.RightDockWidgetArea),
-            "far_mass": self._dock("Far mass and max active angle", self.far_mass, Area.RightDockWidgetArea),
-            "captured": self._dock("Captured mass per teacher", self.captured, Area.RightDockWidgetArea),
-            "certificate": self._dock("Certificate along the teacher path", self.certificate,
-                                      Area.BottomDockWidgetArea),
-            "weight_decay": self._dock("Weight decay λ", self.weight_decay, Area.BottomDockWidgetArea),
         }
+        for name, title, _keys in DOCKS:
+            self.docks[name] = self._dock(title, self.plots[name], Area.RightDockWidgetArea)
+        self.docks["certificate"] = self._dock("Certificate along the teacher path", self.certificate,
+                                               Area.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["experiment"], self.docks["view"])
         self.docks["experiment"].raise_()
+        # λ(t) sits beside the certificate, under the spheres; the other plots stack on the right.
+        self.addDockWidget(Area.BottomDockWidgetArea, self.docks["weight_decay"])
         self.splitDockWidget(self.docks["certificate"], self.docks["weight_decay"], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["experiment"]], [330], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["loss"]], [470], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["certificate"], self.docks["weight_decay"]], [640, 300],
-                         QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["certificate"]], [250], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks[k] for k in ("loss", "far_mass", "captured")], [260, 360, 300],
-                         QtCore.Qt.Orientation.Vertical)
-        self.status_bits = StatusBits(self.state, self.statusBar(), lambda: self.session.device_name)
-        self._build_menus()
-        self.compare_menu = CompareMenu(self, renderer or self.settings.renderer())
-        self.resize(*DEFAULT_SIZE)
-        self._default_layout = self.saveState()
-
-        self.state.set_speed(self.settings.speed())
-        self.state.set_options(self.settings.view_options())
-        if restore:
-            self._restore_layout()
+        horizontal, vertical = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
+        self.resizeDocks([self.docks["experiment"]], [330], horizontal)
+        self.resizeDocks([self.docks["loss"]], [470], horizontal)
+        self.resizeDocks([self.docks["certificate"], self.docks["weight_decay"]], [640, 300], horizontal)
+        self.resizeDocks([self.docks["certificate"]], [250], vertical)
+        self.resizeDocks([self.docks[k] for k in ("loss", "far_mass", "captured")], [260, 360, 300], vertical)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area: Area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
@@ -111,20 +134,23 @@ class MainWindow(QtWidgets.QMainWindow):
         return add_action(self, menu, text, slot, shortcut, tip)
 
     def _build_menus(self) -> None:
-        state, files, bar = self.state, self.files, self.menuBar()
+        model, session, files, bar = self.model, self.session, self.files, self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open config or run…", files.open_dialog, Key.StandardKey.Open)
+        self._action(file_menu, "&Open config or run…", files.open_dialog, Key.StandardKey.Open,
+                     "Open a config (.toml) or a run (.npz) in place of the selected run")
         self.recent_menu = file_menu.addMenu("Open &recent")
         files.recent_changed.connect(self._on_files_recent_changed)
         self._on_files_recent_changed(self.settings.recent_files())
         file_menu.addSeparator()
-        self._action(file_menu, "&Save run…", files.save_run_dialog, Key.StandardKey.Save, "Save the run (.npz)")
+        self._action(file_menu, "&Save run…", files.save_run_dialog, Key.StandardKey.Save,
+                     "Save the selected run (.npz)")
         self._action(file_menu, "Save &config…", files.save_config_dialog, "Ctrl+Shift+S", "Save the experiment (TOML)")
         file_menu.addSeparator()
         self._action(file_menu, "&Export…", self.export_dialog, "Ctrl+E",
-                     "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of the run so far")
+                     "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of the runs so far")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, Key.StandardKey.Quit)
+        self._action(file_menu, "&Close window", self.close, Key.StandardKey.Close)
+        self._action(file_menu, "&Quit", QtWidgets.QApplication.closeAllWindows, Key.StandardKey.Quit)
 
         preset_menu = bar.addMenu("&Presets")
         preset_menu.setToolTipsVisible(True)
@@ -132,18 +158,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self._action(preset_menu, name, functools.partial(files.load_preset, name), tip=presets.description(name))
 
         run_menu = bar.addMenu("&Run")
-        self.play_action = self._action(run_menu, "&Play / pause", state.toggle_playing, "Space")
-        self._action(run_menu, "Step &forward", functools.partial(state.step_requested.emit, 1), "Right",
-                     "Next snapshot; at the end of the history, train one more")
-        self._action(run_menu, "Step &back", functools.partial(state.step_requested.emit, -1), "Left")
-        self._action(run_menu, "First snapshot", functools.partial(state.set_index, 0), "Home")
-        self._action(run_menu, "Latest snapshot", self._on_last_triggered, "End")
+        self.play_action = self._action(run_menu, "&Play / pause", model.toggle_playing, "Space")
+        self._action(run_menu, "Step &forward", session.step_forward, "Right",
+                     "Next recorded step; at the end of the history, train one more snapshot")
+        self._action(run_menu, "Step &back", session.step_back, "Left")
+        self._action(run_menu, "First step", functools.partial(model.set_step, 0), "Home")
+        self._action(run_menu, "Latest step", model.follow, "End")
         run_menu.addSeparator()
         self._action(run_menu, "Faster", functools.partial(self._on_speed_triggered, 1), "]")
         self._action(run_menu, "Slower", functools.partial(self._on_speed_triggered, -1), "[")
         run_menu.addSeparator()
         self._action(run_menu, "&Reset", self.transport.reset_button.click, "Ctrl+R")
         self._action(run_menu, "&New seed", self.transport.seed_button.click, "Ctrl+N")
+        run_menu.addSeparator()
+        self._action(run_menu, "Select next run", functools.partial(self._on_select_triggered, 1), "Ctrl+Tab")
+        self._action(run_menu, "Rename run…", self.rename_selected, "F2")
+        self._action(run_menu, "Move run left", functools.partial(self.move_selected, -1), "Ctrl+Shift+Left")
+        self._action(run_menu, "Move run right", functools.partial(self.move_selected, 1), "Ctrl+Shift+Right")
+        self._action(run_menu, "Remove run", self.remove_selected, "Ctrl+Shift+W",
+                     "Remove the selected run from this window (the others stay)")
 
         view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
@@ -155,12 +188,12 @@ class MainWindow(QtWidgets.QMainWindow):
         for name in RENDERERS:
             action = renderer_menu.addAction(name)
             action.setCheckable(True)
-            action.setChecked(name == state.renderer)
-            action.triggered.connect(functools.partial(state.request_renderer, name))
+            action.setChecked(name == model.renderer)
+            action.triggered.connect(functools.partial(setattr, model, "renderer", name))
             group.addAction(action)
             self.renderer_actions[name] = action
-        state.renderer_changed.connect(self._on_state_renderer_changed)
-        self._action(view_menu, "Reset &camera", self.sphere.view.reset_camera, "Ctrl+0")
+        model.events.renderer.connect(self._on_model_renderer_changed)
+        self._action(view_menu, "Reset &camera", self.spheres.reset_camera, "Ctrl+0")
         self._action(view_menu, "&Full screen", self._on_full_screen_triggered, Key.StandardKey.FullScreen)
         view_menu.addSeparator()
         self._action(view_menu, "Restore &defaults", self.restore_defaults,
@@ -168,30 +201,127 @@ class MainWindow(QtWidgets.QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._on_shortcuts_triggered, Key.StandardKey.HelpContents)
 
-    def export_dialog(self) -> QtWidgets.QDialog:
-        """File → Export…: the run so far (a run still training exports what it has recorded)."""
+    # --- runs -----------------------------------------------------------------------------------------------
+
+    def _make_runs(self, comparison: Comparison, overrides: list[str] = ()) -> list[Run] | None:
+        """The comparison's runs, each at step 0 or as recorded; None (after saying why) if one cannot load."""
+        runs: list[Run] = []
+        try:
+            for entry, source in comparison.sources(overrides):
+                label = entry.label
+                runs.append(self.session.make_run(source, label, origin=comparison.absolute(entry)))
+        except ConfigError as exc:
+            for run in runs:
+                self.session.remove(run)
+            prompts.show_error(self, "Cannot open the comparison", str(exc))
+            return None
+        return runs
+
+    def open_comparison(self, comparison: Comparison, overrides: list[str] = ()) -> bool:
+        """Show the comparison's runs in place of this window's (nothing replaced if one cannot load)."""
+        runs = self._make_runs(comparison, overrides)
+        if runs is None:
+            return False
+        self.session.set_runs(runs, comparison.title, comparison.description)
+        self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS)
+        return True
+
+    def add_runs(self, comparison: Comparison) -> bool:
+        """Add the comparison's runs beside the ones on screen (Compare with…)."""
+        runs = self._make_runs(comparison)
+        for run in runs or []:
+            self.session.add(run)
+        return runs is not None
+
+    def remove_selected(self) -> None:
+        run = self.model.selected
+        if run is None or len(self.model.runs) < 2:
+            return
+        if not run.has_unsaved_work or prompts.ask_discard(self, f"remove {run.label}"):
+            self.session.remove(run)
+
+    def move_selected(self, delta: int) -> None:
+        runs, run = self.model.runs, self.model.selected
+        if run is None:
+            return
+        i = runs.index(run)
+        j = min(max(i + delta, 0), len(runs) - 1)
+        if j != i:
+            runs.move(i, j + (1 if j > i else 0))  # EventedList.move inserts before `dest_index`
+
+    def rename_selected(self) -> None:
+        run = self.model.selected
+        if run is None:
+            return
+        label, ok = QtWidgets.QInputDialog.getText(self, "Rename run", "Name:", text=run.label)
+        if ok and label.strip():
+            run.label = label.strip()
+
+    def _on_select_triggered(self, delta: int) -> None:
+        runs, run = self.model.runs, self.model.selected
+        if len(runs) > 1 and run is not None:
+            self.model.selected = runs[(runs.index(run) + delta) % len(runs)]
+
+    def _on_transport_reset_clicked(self) -> None:
+        self._restart(self.session.restart)
+
+    def _on_transport_new_seed_clicked(self) -> None:
+        self._restart(self.session.new_seed)
+
+    def _restart(self, how) -> None:
+        if self.model.selected is None:
+            return
+        try:
+            how(self.model.selected)
+        except ConfigError as exc:
+            prompts.show_error(self, "Cannot restart the run", str(exc))
+
+    # --- export ---------------------------------------------------------------------------------------------
+
+    def export_dialog(self, suffix: str | None = None) -> QtWidgets.QDialog:
+        """File → Export…: every run so far, side by side (a run still training exports what it has recorded);
+        `suffix` (".mp4", ".svg", ...) preselects the kind of file."""
         from featlearn_gui.export.dialog import ExportDialog  # imported on demand: export pulls in imageio
 
-        dialog = ExportDialog(self._export_runs, self, current_step=self._current_step, camera=self.sphere.view.camera,
+        camera = self.spheres.view.camera if self.spheres.view is not None else None
+        dialog = ExportDialog(self.export_runs, self, current_step=lambda: self.model.step, camera=camera,
                               settings=self.settings.qsettings)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        if suffix is not None:
+            name = (self.model.title or "run").lower().replace(" ", "-")
+            current = Path(dialog.path_edit.text() or name)
+            dialog.path_edit.setText(str(current.with_name(current.stem or name).with_suffix(suffix)))
+            if suffix == ".svg":
+                dialog.figure.setCurrentText("all")
         dialog.open()
         return dialog
 
-    def _export_runs(self) -> list:
-        return [(self.state.preset_name or "run", self.state.history)]
-
-    def _current_step(self) -> int:
-        return self.state.step
+    def export_runs(self) -> list[tuple[str, object]]:
+        """(label, RunHistory) of every run, left to right: what an export shows side by side."""
+        return [(run.label, run.history) for run in self.model.runs if run.count]
 
     # --- small handlers that only route to the model --------------------------------------------------------
 
-    def _on_last_triggered(self) -> None:
-        self.state.set_index(self.state.count - 1)
+    def _on_model_runs_changed(self, *_args) -> None:
+        model, several = self.model, len(self.model.runs) > 1
+        self.table.setVisible(several)
+        if several:
+            self.table.refresh()
+        self.heading.setVisible(bool(model.title))
+        self.heading.setText(f"<b style='font-size:13pt'>{model.title}</b>&nbsp;&nbsp;"
+                             f"<span style='color:#444'>{model.description}</span>")
+        self.setWindowTitle(f"featlearn — {model.title}" if model.title else "featlearn")
+
+    def _on_model_run_changed(self, run: Run, name: str) -> None:
+        if len(self.model.runs) > 1:
+            if name == "count":
+                self._table_throttle.request()
+            elif name in ("status", "label", "differences"):
+                self.table.refresh(grown=False)  # a status change shows at once; the numbers follow at 2 Hz
 
     def _on_speed_triggered(self, direction: int) -> None:
-        i = SPEEDS.index(self.state.speed) + direction
-        self.state.set_speed(SPEEDS[min(max(i, 0), len(SPEEDS) - 1)])
+        i = SPEEDS.index(self.model.speed) + direction
+        self.model.speed = SPEEDS[min(max(i, 0), len(SPEEDS) - 1)]
 
     def _on_full_screen_triggered(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -199,14 +329,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_shortcuts_triggered(self) -> None:
         rows = [(a.text().replace("&", ""), a.shortcut().toString(Key.SequenceFormat.NativeText))
                 for a in self.actions() if not a.shortcut().isEmpty()]
-        text = "\n".join(f"{key:>14}   {name}" for name, key in rows)
+        text = "\n".join(f"{key:>16}   {name}" for name, key in rows)
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text, parent=self)
         box.setStyleSheet("QLabel { font-family: monospace; }")
         box.open()
 
-    @QtCore.Slot()
-    def _on_state_renderer_changed(self) -> None:
-        self.renderer_actions[self.state.renderer].setChecked(True)
+    def _on_model_renderer_changed(self, name: str) -> None:
+        self.renderer_actions[name].setChecked(True)
 
     @QtCore.Slot(list)
     def _on_files_recent_changed(self, paths: list) -> None:
@@ -217,8 +346,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def flush_redraws(self) -> None:
         """Draw everything that is waiting for its throttle (before a screenshot)."""
-        for panel in (self.sphere, self.loss, self.far_mass, self.captured, self.certificate, self.weight_decay):
+        self.spheres.flush()
+        for panel in (*self.plots.values(), self.certificate):
             panel.throttle.flush()
+        if len(self.model.runs) > 1:
+            self.table.refresh()
 
     # --- persistence ----------------------------------------------------------------------------------------
 
@@ -231,10 +363,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_settings(self) -> None:
         self.settings.set_window(self.saveGeometry(), self.saveState())
-        self.settings.set_view_options(self.state.options)
-        self.settings.set_speed(self.state.speed)
-        self.settings.set_renderer(self.state.renderer)
-        self.settings.set_last_preset(self.state.preset_name)
+        self.settings.set_view_options(self.model.options)
+        self.settings.set_speed(self.model.speed)
+        self.settings.set_renderer(self.model.renderer)
+        if self.model.selected is not None and len(self.model.runs) == 1:
+            self.settings.set_last_preset(self.model.selected.preset_name)
         self.settings.sync()
 
     def restore_defaults(self) -> None:
@@ -242,19 +375,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.restoreState(self._default_layout)
         for dock in self.docks.values():
             dock.show()
-        self.state.set_options(ViewOptions())
-        self.state.set_speed(DEFAULT_SPEED)
-        self.state.request_renderer("auto")
-        self.sphere.view.reset_camera()
+        self.model.options = ViewOptions()
+        self.model.speed = DEFAULT_SPEED
+        self.model.renderer = "auto"
+        self.spheres.reset_camera()
         self.statusBar().showMessage("Defaults restored", 3000)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self.state.has_unsaved_run:
-            self.state.set_playing(False)
+        unsaved = [run for run in self.model.runs if run.has_unsaved_work]
+        if unsaved:
+            self.model.playing = False
             answer = prompts.ask_save(self)
-            if answer == "cancel" or (answer == "save" and not self.files.save_run_dialog()):
+            if answer == "cancel" or (answer == "save"
+                                      and not all(self.files.save_run_dialog(run) for run in unsaved)):
                 event.ignore()
                 return
-        self.save_settings()
+        if not self.model.title:  # a comparison window leaves the main window's layout and options alone
+            self.save_settings()
         self.session.shutdown()
         event.accept()

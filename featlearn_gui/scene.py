@@ -7,7 +7,7 @@ sizes and colours. Display coordinates are 2-D for d = 2 (a circle) and 3-D othe
 the engine's display projection, where unit vectors land inside the unit ball).
 
 Per-history work (projection, certificate grid, pre-certificate) is cached, keyed weakly by the history, so the
-view can rebuild scenes at 60 Hz while training.
+view can rebuild scenes at 30 frames a second while training.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import numpy as np
 from engine.certificate import live_certificate, pre_certificate
 from engine.metrics import balanced_positions, descent_targets, neuron_metrics, unit_rows
 from engine.projection import Projection, display_projection
+from featlearn_gui import palette
+from featlearn_gui.palette import rgba
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies), RGBA in [0, 1].
-POSITIVE = (0.902, 0.624, 0.0, 1.0)  # orange: a > 0
-NEGATIVE = (0.0, 0.447, 0.698, 1.0)  # blue: a < 0
+POSITIVE = rgba(palette.POSITIVE)  # a > 0
+NEGATIVE = rgba(palette.NEGATIVE)  # a < 0
 INACTIVE_ALPHA = 0.22  # inactive neurons keep their hue but fade into the sphere
 TEACHER_SIZE = 18.0  # px
 STUDENT_SIZE = (3.0, 11.0)  # px for zero mass and for the largest mass (size grows with √mass)

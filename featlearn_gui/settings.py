@@ -12,12 +12,11 @@ from typing import Any
 from PySide6 import QtCore
 
 from engine import presets
+from featlearn_gui.model import DEFAULT_SPEED, SPEEDS
+from featlearn_gui.palette import CERTIFICATES, RENDERERS
 from featlearn_gui.scene import ViewOptions
-from featlearn_gui.state import DEFAULT_SPEED, SPEEDS
 
 MAX_RECENT = 8
-RENDERERS = ("auto", "gl", "projected")
-CERTIFICATES = ("off", "live", "pre")
 
 
 class Settings:

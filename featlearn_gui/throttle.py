@@ -22,24 +22,24 @@ PUMP_GAP_MS = 16
 
 
 class Throttle(QtCore.QObject):
-    """Runs `callback` at most every `interval_ms` × `Throttle.scale` milliseconds.
+    """Runs `callback` at most every `interval_ms` × `governor.scale` milliseconds.
 
-    `busy_interval_ms`, when given, replaces `interval_ms` while training runs unpaced (`Throttle.training`, set by
-    LoadGovernor): plots then redraw a few times a second and leave the GIL to the training thread, while the
-    sphere, which people watch, keeps its frame rate.
+    `governor` is the window's LoadGovernor (None: never stretched). `busy_interval_ms`, when given, replaces
+    `interval_ms` while the window's training runs unpaced (`governor.training`): plots then redraw a few times a
+    second and leave the GIL to the training threads, while the sphere, which people watch, keeps its frame rate.
 
     Due redraws of all throttles queue up and run one per pass of the event loop, so the window never paints
     every plot in one go: the longest the GUI thread is busy is one view's redraw, not the sum of them all.
     """
 
-    scale = 1.0  # set by LoadGovernor: > 1 slows every redraw down while training runs flat out
-    training = False  # set by LoadGovernor: training runs unpaced right now
     _queue: deque[weakref.ref[Throttle]] = deque()  # weak: a queued redraw must not keep its widget alive
     _pumping = False
 
     def __init__(self, interval_ms: int, callback: Callable[[], None], parent: QtCore.QObject | None = None,
-                 busy_interval_ms: int | None = None, max_interval_ms: int | None = None) -> None:
+                 busy_interval_ms: int | None = None, max_interval_ms: int | None = None,
+                 governor: LoadGovernor | None = None) -> None:
         super().__init__(parent)
+        self.governor = governor
         self.interval_ms = interval_ms
         self.busy_interval_ms = busy_interval_ms
         self.max_interval_ms = max_interval_ms  # the governor never stretches the interval beyond this (a floor fps)
@@ -56,8 +56,10 @@ class Throttle(QtCore.QObject):
     def request(self) -> None:
         if self._timer.isActive() or self._queued:
             return
-        interval = self.busy_interval_ms if Throttle.training and self.busy_interval_ms else self.interval_ms
-        interval *= Throttle.scale
+        governor = self.governor
+        training, scale = (governor.training, governor.scale) if governor is not None else (False, 1.0)
+        interval = self.busy_interval_ms if training and self.busy_interval_ms else self.interval_ms
+        interval *= scale
         if self.max_interval_ms is not None:
             interval = min(interval, max(self.max_interval_ms, self.interval_ms))
         wait_ms = interval - (time.perf_counter() - self._last) * 1000
@@ -100,7 +102,7 @@ class Throttle(QtCore.QObject):
 
 
 class LoadGovernor:
-    """Stretches every Throttle's interval while the training thread is kept off the CPU by the GUI thread.
+    """Stretches the intervals of a window's Throttles while the training thread is kept off the CPU by the GUI thread.
 
     What slows training down is not the GUI thread's CPU time as such (most painting runs in C++ with the GIL
     released, on the other core) but the time the GUI thread holds the GIL. That is measured from the other side:
@@ -114,6 +116,8 @@ class LoadGovernor:
 
     def __init__(self, target: float = 0.9, max_scale: float = 8.0, grow: float = 1.5, relax: float = 0.85) -> None:
         self.target, self.max_scale, self.grow, self.relax = target, max_scale, grow, relax
+        self.scale = 1.0  # > 1 slows every redraw of the window down while its training runs flat out
+        self.training = False  # the window's training runs unpaced right now
         self.busy = 0.0  # the GUI thread's CPU share over the last window (informational)
         self.training_share = 1.0  # the other threads' CPU share over the last window
         self._resume = max_scale  # the scale training starts at: where the last stretch of training left it
@@ -133,19 +137,19 @@ class LoadGovernor:
         span = wall - then_wall
         self.busy = (cpu - then_cpu) / span
         self.training_share = max((proc - then_proc) - (cpu - then_cpu), 0.0) / span
-        was_training, Throttle.training = Throttle.training, active
+        was_training, self.training = self.training, active
         if not active:
             if was_training:
-                self._resume = Throttle.scale
-            Throttle.scale = 1.0
+                self._resume = self.scale
+            self.scale = 1.0
             return
         if not was_training:
-            Throttle.scale = self._resume  # the window straddles the start of training: nothing to judge yet
+            self.scale = self._resume  # the window straddles the start of training: nothing to judge yet
             return
         if self.training_share < self.target:
-            scale = Throttle.scale * self.grow
+            scale = self.scale * self.grow
         elif self.training_share > self.target + 0.5 * (1.0 - self.target):
-            scale = Throttle.scale * self.relax
+            scale = self.scale * self.relax
         else:
-            scale = Throttle.scale
-        Throttle.scale = min(max(scale, 1.0), self.max_scale)
+            scale = self.scale
+        self.scale = min(max(scale, 1.0), self.max_scale)

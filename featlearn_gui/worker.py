@@ -51,7 +51,6 @@ class TrainingWorker(QtCore.QThread):
         self._failed = False
         self._step = trainer.step  # last recorded step, published for the GUI
         self._notify_pending = False
-        self._rate = 0.0
         self._announced: tuple | None = None  # the stop last reported, so each is reported once
 
     # --- control, callable from any thread ------------------------------------------------------------------
@@ -108,10 +107,6 @@ class TrainingWorker(QtCore.QThread):
         return self._free
 
     @property
-    def steps_per_second(self) -> float:
-        return self._rate
-
-    @property
     def idle(self) -> bool:
         """Waiting for a grant, finished or failed (not merely between two snapshots)."""
         with self._cond:
@@ -140,7 +135,6 @@ class TrainingWorker(QtCore.QThread):
                 until = self._max_steps
             if generator is None or generator_until != until:
                 generator, generator_until = self.trainer.run(until=until), until
-            started = time.perf_counter()
             try:
                 snap = next(generator)
             except StopIteration:
@@ -155,7 +149,6 @@ class TrainingWorker(QtCore.QThread):
                 self._fail(f"training stopped at step {self.trainer.step}: device error: {exc}")
                 continue
             self.history.append(snap)
-            self._measure(snap.step - self._step, time.perf_counter() - started)
             with self._cond:
                 self._step = snap.step
                 threshold = self._loss_threshold
@@ -164,12 +157,6 @@ class TrainingWorker(QtCore.QThread):
             now = time.perf_counter()
             if now - last_notify >= NOTIFY_INTERVAL_S and self._notify():
                 last_notify = now
-
-    def _measure(self, steps: int, seconds: float) -> None:
-        if steps <= 0 or seconds <= 0:
-            return
-        rate = steps / seconds
-        self._rate = rate if self._rate == 0 else 0.8 * self._rate + 0.2 * rate
 
     def _notify(self, force: bool = False) -> bool:
         if self._notify_pending and not force:

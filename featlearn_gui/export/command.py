@@ -14,7 +14,6 @@ from pathlib import Path
 from .job import (
     CONTENTS,
     DEFAULT_SIZE,
-    FIGURES,
     RENDERERS,
     SPACINGS,
     ExportCancelled,
@@ -61,7 +60,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-overlay", dest="overlay", action="store_false", help="omit the step / loss / λ text")
     parser.add_argument("--renderer", choices=RENDERERS, default="auto",
                         help="sphere renderer; auto uses OpenGL when a display has it, else the projection")
-    parser.add_argument("--figure", choices=FIGURES, help="which plot a .svg/.pdf/.png figure shows (default all)")
+    parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
+                        "loss, lambda, far, angle, captured, certificate or sphere")
 
 
 def build_job(args: argparse.Namespace) -> ExportJob:

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine.history import RunHistory
 
-from .job import CONTENTS, FIGURES, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob
+from .job import CONTENTS, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob, figure_names
 from .render import Run
 from .runner import AnimationExport, export_image, export_static
 
@@ -82,7 +82,7 @@ class ExportDialog(QtWidgets.QDialog):
         row.addWidget(browse)
         form.addRow("File:", row)
         self.content = self._combo(CONTENTS)
-        self.figure = self._combo(("(view)",) + FIGURES)
+        self.figure = self._combo(("(view)", *figure_names()))
         self.width_spin, self.height_spin = self._spin(16, 8192, 640, 16), self._spin(16, 8192, 640, 16)
         size = QtWidgets.QHBoxLayout()
         size.addWidget(self.width_spin)

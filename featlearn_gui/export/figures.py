@@ -1,101 +1,60 @@
 """Publication figures of the plots, drawn with matplotlib from the run history (SVG, PDF or PNG).
 
-pyqtgraph 0.14's SVG exporter fails on current Qt, so vector output comes from here. Figures use matplotlib's
-object API (no pyplot): no global state, no GUI backend, safe in a worker thread. Several runs are overlaid,
-one colour per run (for captured mass, one colour per teacher and one line style per run).
+pyqtgraph 0.14's SVG exporter fails on current Qt, so vector output comes from here. The plots are the app's own
+definitions (featlearn_gui.plots) in the app's palette: one colour per line for one run; with several runs, one
+colour per run (as on screen) and the lines of a run told apart by their dash. Figures use matplotlib's object API
+(no pyplot): no global state, no GUI backend, safe in a worker thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 
-from engine.certificate import live_certificate, pre_certificate, teacher_path
-from engine.metrics import history_metrics
+from featlearn_gui import palette
+from featlearn_gui.plots import TIME_PLOTS, RunSeries, TimePlot, certificate_curves
 
 from .writers import atomic_file
 
-RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-TEACHER_COLORS = ("#ff7f0e", "#17becf", "#bcbd22", "#7f7f7f", "#e377c2", "#8c564b")
-RUN_STYLES = ("-", "--", ":", "-.")
 SINGLE_SIZE_IN, GRID_SIZE_IN = (6.4, 4.0), (15.0, 8.6)
-TINY = 1e-30
+DASHES = ("-", "--", ":", "-.")
 
 
-def _tag(runs: list, run) -> str:
-    return f" ({run.label})" if len(runs) > 1 else ""
+def _mathtext(label: str) -> str:
+    return label.replace("L_λ", r"$L_\lambda$").replace("λ", r"$\lambda$")
 
 
-def plot_loss(ax, runs: list, step: int | None = None) -> None:
-    for r, run in enumerate(runs):
-        v = run.history.view()
-        color = RUN_COLORS[r % len(RUN_COLORS)]
-        ax.plot(v["step"], np.maximum(v["loss"], TINY), color=color, label=f"$L${_tag(runs, run)}")
-        ax.plot(v["step"], np.maximum(v["objective"], TINY), color=color, ls="--", alpha=0.8,
-                label=rf"$L_\lambda${_tag(runs, run)}")
-    ax.set(yscale="log", xlabel="training step", ylabel="loss", title=r"Loss $L$ and objective $L_\lambda$")
-
-
-def plot_lambda(ax, runs: list, step: int | None = None) -> None:
-    for r, run in enumerate(runs):
-        v = run.history.view()
-        none = not np.any(v["weight_decay"] > 0)  # a log axis would silently drop it: say so in the legend
-        ax.plot(v["step"], v["weight_decay"], color=RUN_COLORS[r % len(RUN_COLORS)],
-                label=f"{run.label} (λ = 0)" if none else run.label)
-    positive = any(np.all(run.history.view()["weight_decay"] > 0) for run in runs)
-    ax.set(yscale="log" if positive else "linear", xlabel="training step", ylabel=r"weight decay $\lambda$",
-           title=r"Weight decay schedule $\lambda(t)$")
-
-
-def plot_far(ax, runs: list, step: int | None = None) -> None:
-    twin = ax.twinx()
-    twin.set_label("twin")  # make_figure leaves its legend and grid to the main axes
-    for r, run in enumerate(runs):
-        m = history_metrics(run.history)
-        color = RUN_COLORS[r % len(RUN_COLORS)]
-        ax.plot(m["step"], m["far_mass"], color=color, label=f"far mass{_tag(runs, run)}")
-        twin.plot(m["step"], m["max_active_angle_deg"], color=color, ls=":", label=f"max active angle{_tag(runs, run)}")
-    ax.set(xlabel="training step", ylabel=r"far mass $\sum_{far}|a_j|\,\|w_j\|$", title="Far mass and max active angle")
-    twin.set_ylabel("max active angle (degrees)")
-    twin.set_ylim(bottom=0)
-    ax.set_ylim(bottom=0)
-    lines = ax.get_lines() + twin.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], fontsize="small")
-
-
-def plot_captured(ax, runs: list, step: int | None = None) -> None:
-    for r, run in enumerate(runs):
-        m = history_metrics(run.history)
-        style = RUN_STYLES[r % len(RUN_STYLES)]
-        for i in range(m["captured"].shape[1]):
-            ax.plot(m["step"], m["captured"][:, i], color=TEACHER_COLORS[i % len(TEACHER_COLORS)], ls=style,
-                    label=f"teacher {i + 1}{_tag(runs, run)}")
-    for i, a in enumerate(runs[0].history.teacher.a):
-        ax.axhline(a, color=TEACHER_COLORS[i % len(TEACHER_COLORS)], lw=0.8, alpha=0.6)
-    ax.set(xlabel="training step", ylabel=r"captured mass $\sum_{j\ near\ i} a_j\|w_j\|$",
-           title=r"Captured mass vs $a_i^*$ (thin lines)")
+def plot_time(ax, spec: TimePlot, runs: list, step: int | None = None) -> None:
+    """One of the app's plots against the training step, one curve per line of each run."""
+    series = [RunSeries.of(run.history) for run in runs]
+    several = len(runs) > 1
+    for r, (run, data) in enumerate(zip(runs, series)):
+        for i, line in enumerate(spec.lines(data)):
+            colour = palette.run_colour(r) if several else line.colour
+            label = f"{line.label} ({run.label})" if several else line.label
+            ax.plot(line.x, line.y, color=colour, ls=DASHES[i % len(DASHES)] if several or line.dash else "-",
+                    label=_mathtext(label))
+    for guide in spec.guides(runs[0].history):
+        ax.axhline(guide.y, color=guide.colour, lw=0.8, ls=":", alpha=0.8)
+    if step is not None:
+        ax.axvline(step, color=palette.CURSOR, lw=0.8, ls="--")
+    ax.set(yscale="log" if spec.log(series) else "linear", xlabel="training step", ylabel=_mathtext(spec.y_label),
+           title=_mathtext(spec.figure_title or spec.title))
 
 
 def plot_certificate(ax, runs: list, step: int | None = None) -> None:
     for r, run in enumerate(runs):
         h = run.history
-        index = h.index_at_step(step) if step is not None else len(h) - 1
-        snap = h.snapshot(index)
-        path = teacher_path(h.teacher.w)
-        x = np.degrees(path.arclength)
-        activation = h.config.model.activation
-        values, scaled = live_certificate(path.points, snap.student_w, snap.student_a, h.teacher, activation,
-                                          snap.weight_decay)
-        color = RUN_COLORS[r % len(RUN_COLORS)]
-        name = r"$\eta_\lambda$" if scaled else "residual (λ = 0)"
-        ax.plot(x, values, color=color, label=f"{name} at step {snap.step:,}{_tag(runs, run)}")
+        curves = certificate_curves(h, h.index_at_step(step) if step is not None else len(h) - 1)
+        colour = palette.run_colour(r) if len(runs) > 1 else palette.LIVE_CERTIFICATE
+        name = r"$\eta_\lambda$" if curves.scaled else "residual (λ = 0)"
+        tag = f" ({run.label})" if len(runs) > 1 else ""
+        ax.plot(curves.x, curves.live, color=colour, label=f"{name} at step {curves.step:,}{tag}")
         if r == 0:
-            pre = pre_certificate(h.teacher, activation)(path.points)
-            ax.plot(x, pre, color="gray", ls="--", label="pre-certificate")
-            for pos in np.degrees(path.teacher_arclength):
-                ax.axvline(pos, color="k", lw=0.8, alpha=0.4)
+            ax.plot(curves.x, curves.pre, color=palette.PRE_CERTIFICATE, ls="--", label="pre-certificate")
+            for i, pos in enumerate(curves.teacher_x):
+                ax.axvline(pos, color=palette.teacher_colour(i), lw=0.8, alpha=0.6)
     for y in (-1, 1):
         ax.axhline(y, color="k", ls=":", lw=0.8)
     ax.set_ylim(-2, 2)
@@ -103,13 +62,9 @@ def plot_certificate(ax, runs: list, step: int | None = None) -> None:
            title="Certificate along the teacher path (vertical lines: teachers)")
 
 
-PLOTS = {
-    "loss": plot_loss,
-    "lambda": plot_lambda,
-    "far": plot_far,
-    "captured": plot_captured,
-    "certificate": plot_certificate,
-}
+PLOTS = {key: (lambda ax, runs, step=None, spec=spec: plot_time(ax, spec, runs, step))
+         for key, spec in TIME_PLOTS.items()}
+PLOTS["certificate"] = plot_certificate
 
 
 def _describe(ax, runs: list) -> None:
@@ -131,7 +86,7 @@ def make_figure(runs: list, which: str = "all", step: int | None = None,
     fig_h = base_w * size_px[1] / size_px[0] if size_px else base_h
     fig = Figure(figsize=(base_w, fig_h), layout="constrained")
     if which == "all":
-        axes = fig.subplots(2, 3).ravel()
+        axes = fig.subplots(2, (len(PLOTS) + 2) // 2).ravel()
         for ax, plot in zip(axes, PLOTS.values(), strict=False):
             plot(ax, runs, step)
         _describe(axes[-1], runs)

@@ -10,11 +10,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from featlearn_gui.palette import RENDERERS
+
 EXTENSIONS = ("mp4", "gif", "png", "csv", "svg", "pdf", "npz")
 CONTENTS = ("sphere", "dashboard")
 SPACINGS = ("linear", "log")
-RENDERERS = ("auto", "gl", "projected")
-FIGURES = ("all", "loss", "lambda", "far", "captured", "certificate")
+
+
+def figure_names() -> tuple[str, ...]:
+    """"all" and each of the app's plots (featlearn_gui.plots, imported only when asked: it pulls in torch)."""
+    from featlearn_gui.plots import TIME_PLOTS
+
+    return ("all", *TIME_PLOTS, "certificate")
+
+
 DEFAULT_SIZE = {"sphere": (640, 640), "dashboard": (1280, 720)}
 MAX_SIDE = 8192  # larger frames exhaust memory long before they help anyone
 VIDEO_BLOCK = 16  # H.264 works on 16×16 macroblocks; imageio silently resizes anything else
@@ -114,8 +123,9 @@ class ExportJob:
         ]:
             if value not in allowed:
                 raise ExportInputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
-        if self.figure is not None and self.figure not in FIGURES + ("sphere",):
-            raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(FIGURES + ('sphere',))}")
+        figures = (*figure_names(), "sphere")
+        if self.figure is not None and self.figure not in figures:
+            raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(figures)}")
         if not 1 <= self.fps <= 120:
             raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
         if self.frames is not None and not 1 <= self.frames <= 100_000:

@@ -155,6 +155,6 @@ class FrameRenderer:
             painter.drawLine(x, 0, x, self.size[1])
 
     def close(self) -> None:
-        for widget in self.views + [w for p in self.panels for w in (p.loss, p.certificate)]:
+        for widget in self.views + [w for p in self.panels for w in p.widgets]:
             widget.deleteLater()
         self.views, self.panels = [], []

@@ -1,8 +1,9 @@
-"""The dual certificate along a closed path of great-circle arcs through the teachers (PAPER.md §7).
+"""The dual certificate of the selected run along a closed path of great-circle arcs through the teachers.
 
-Shows the static pre-certificate η of the teacher and the live η_λ of the snapshot on screen, the band |η| ≤ 1,
-the teachers' positions on the path, and the students within a few degrees of the path as dots on the live curve
-(size: mass, colour: sign of a_j). Where |η_λ| > 1 a new neuron would lower the objective.
+Shows the static pre-certificate η of the teacher and the live η_λ of the snapshot at the cursor, the band
+|η| ≤ 1, the teachers' positions on the path, and the students within a few degrees of the path as dots on the
+live curve (size: mass, colour: sign of a_j). Where |η_λ| > 1 a new neuron would lower the objective. The curves
+come from featlearn_gui.plots (`certificate_curves`), which the export figures draw too.
 """
 
 from __future__ import annotations
@@ -11,35 +12,27 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from engine.certificate import live_certificate, pre_certificate, teacher_path
-from engine.metrics import unit_rows
+from featlearn_gui import palette
+from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels._plotting import (
-    FOREGROUND,
-    NEGATIVE,
     PLOT_BUSY_INTERVAL_MS,
     PLOT_INTERVAL_MS,
-    POSITIVE,
     RANGE_PADDING,
     curve,
     embed_canvas,
     steady_range,
     style_plot,
-    teacher_colour,
     training_flat_out,
 )
-from featlearn_gui.state import AppState
-from featlearn_gui.throttle import Throttle
-
-PATH_SAMPLES = 360
-NEAR_PATH_DEG = 8.0  # students farther than this from the path are not marked on it
-PRE = "#8c8c8c"
-LIVE = "#222222"
+from featlearn_gui.plots import NEAR_PATH_DEG, certificate_curves
+from featlearn_gui.throttle import LoadGovernor, Throttle
 
 
 class CertificatePanel(QtWidgets.QWidget):
-    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: AppModel, governor: LoadGovernor | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.model, self.governor = model, governor
         self.canvas = embed_canvas(self)
         self.plot = style_plot(self.canvas.addPlot(), "η", bottom="position along the teacher path (°)")
         self.plot.setClipToView(False)  # the scatter of students must not be clipped with the curves
@@ -47,106 +40,94 @@ class CertificatePanel(QtWidgets.QWidget):
         self._y_range: tuple[float, float] | None = None
         self._user_ranged = False  # zoomed or panned by hand: leave the range alone until "A" or a new run
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
-        legend = self.plot.addLegend(offset=(-8, -8), labelTextColor=FOREGROUND, brush=pg.mkBrush(255, 255, 255, 215))
+        legend = self.plot.addLegend(offset=(-8, -8), labelTextColor=palette.FOREGROUND,
+                                     brush=pg.mkBrush(255, 255, 255, 215))
         legend.setLabelTextSize("8pt")
-        band = pg.mkPen(FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine)
+        band = pg.mkPen(palette.FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine)
         for y in (-1.0, 1.0):
             self.plot.addLine(y=y, pen=band)
-        self.pre = curve(self.plot, PRE, "pre-certificate η", width=1.2, dash=True)
-        self.live = curve(self.plot, LIVE, "live η<sub>λ</sub>")
-        self.students = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(FOREGROUND, width=0.5), size=8,
+        self.pre = curve(self.plot, palette.PRE_CERTIFICATE, "pre-certificate η", width=1.2, dash=True)
+        self.live = curve(self.plot, palette.LIVE_CERTIFICATE, "live η<sub>λ</sub>")
+        self.students = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(palette.FOREGROUND, width=0.5), size=8,
                                            brush=pg.mkBrush("#9a9a9a"), name=f"students within {NEAR_PATH_DEG:g}°")
         self.plot.addItem(self.students)
         self.teacher_lines: list[pg.InfiniteLine] = []
-        self._brushes = np.array([pg.mkBrush(POSITIVE), pg.mkBrush(NEGATIVE)], dtype=object)
-        self._path = None
-        self._pre_max = 0.0
-        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS)
-        state.run_replaced.connect(self._on_state_run_replaced)
-        state.index_changed.connect(self._on_state_index_changed)
-        state.history_grew.connect(self._on_state_history_grew)
-        state.run_status_changed.connect(self._on_state_run_status_changed)
+        self._brushes = np.array([pg.mkBrush(palette.NEGATIVE), pg.mkBrush(palette.POSITIVE)], dtype=object)
+        self._shown = None  # the history whose teacher the static items show
+        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS,
+                                 governor=governor)
+        model.events.step.connect(self._on_model_changed)
+        model.events.selected.connect(self._on_model_changed)
+        model.run_changed.connect(self._on_model_run_changed)
 
-    @QtCore.Slot()
-    def _on_state_run_replaced(self) -> None:
-        history = self.state.history
-        for line in self.teacher_lines:
-            self.plot.removeItem(line)
-        self._path = teacher_path(history.teacher.w, samples=PATH_SAMPLES)
-        x = np.degrees(self._path.arclength)
-        pre = pre_certificate(history.teacher, history.config.model.activation)(self._path.points)
-        self._pre_max = float(np.max(np.abs(pre)))
-        self.pre.setData(x, pre)
-        dash = QtCore.Qt.PenStyle.DashLine
-        self.teacher_lines = []
-        for i, position in enumerate(np.degrees(self._path.teacher_arclength)):
-            line = pg.InfiniteLine(pos=position, angle=90, pen=pg.mkPen(teacher_colour(i), width=1, style=dash),
-                                   label=f"w{i + 1}*", labelOpts={"position": 0.95, "color": teacher_colour(i)})
-            self.plot.addItem(line)
-            self.teacher_lines.append(line)
-        self.plot.setXRange(0, x[-1], padding=0.01)
-        self._y_range, self._user_ranged = None, False
-        self._redraw()
+    def _on_model_changed(self, *_args) -> None:
+        self.throttle.request()
+
+    def _on_model_run_changed(self, run: Run, name: str) -> None:
+        if run is self.model.selected and name in ("count", "status"):
+            self.throttle.request()  # at the live edge a new snapshot moves the curve; a stop settles the range
 
     @QtCore.Slot(object)
     def _on_view_range_changed_manually(self, _mask) -> None:
         self._user_ranged = True
 
-    @QtCore.Slot(int)
-    def _on_state_index_changed(self, index: int) -> None:
-        self.throttle.request()
-
-    @QtCore.Slot(int)
-    def _on_state_history_grew(self, count: int) -> None:
-        if self.state.at_live_edge:
-            self.throttle.request()
-
-    @QtCore.Slot(str)
-    def _on_state_run_status_changed(self, status: str) -> None:
-        self.throttle.request()  # training stopped or started: let the y range settle (see `_settle_y_range`)
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
+
+    def _redraw(self) -> None:
+        if self.isVisible():
+            self.draw_now()
+
+    def draw_now(self) -> None:
+        run = self.model.selected
+        if run is None or run.count == 0:
+            return
+        curves = certificate_curves(run.history, run.index_at(self.model.step))
+        if self._shown is not run.history:
+            self._show_teacher(run, curves)
+        self.live.setData(curves.x, curves.live)
+        self._settle_y_range(curves.live)
+        brushes = self._brushes[curves.student_positive.astype(np.intp)]  # two shared brushes: two atlas entries
+        self.students.setData(curves.student_x, curves.student_y, size=5 + 10 * curves.student_size, brush=brushes)
+        unscaled = "" if curves.scaled else ": λ = 0, the live curve is the unscaled correlation"
+        lines = [f"step {curves.step}{unscaled}"]
+        if curves.pre_max > 1 + 1e-6:
+            lines.append(f"<span style='color:{palette.FAILED}'>pre-certificate exceeds 1 on this path "
+                         f"(max |η| = {curves.pre_max:.3g}): the teacher is not certified</span>")
+        if len(self.model.runs) > 1:
+            lines.insert(0, f"<b style='color:{run.colour}'>{run.label}</b>")
+        self.plot.setTitle("   ·   ".join(lines), size="9pt", color=palette.FOREGROUND)
+
+    def _show_teacher(self, run: Run, curves) -> None:
+        """A new run on screen: its pre-certificate and its teachers' positions along its path."""
+        self._shown = run.history
+        for line in self.teacher_lines:
+            self.plot.removeItem(line)
+        self.pre.setData(curves.x, curves.pre)
+        dash = QtCore.Qt.PenStyle.DashLine
+        self.teacher_lines = []
+        for i, position in enumerate(curves.teacher_x):
+            colour = palette.teacher_colour(i)
+            line = pg.InfiniteLine(pos=position, angle=90, pen=pg.mkPen(colour, width=1, style=dash),
+                                   label=f"w{i + 1}*", labelOpts={"position": 0.95, "color": colour})
+            self.plot.addItem(line)
+            self.teacher_lines.append(line)
+        self.plot.setXRange(0, curves.x[-1], padding=0.01)
+        self._y_range, self._user_ranged = None, False
 
     def _settle_y_range(self, live: np.ndarray) -> None:
         view = self.plot.getViewBox()
         if any(view.autoRangeEnabled()):  # the "A" button: automatic (steady) ranges again
             self.plot.disableAutoRange()
-            self.plot.setXRange(0, float(np.degrees(self._path.arclength[-1])), padding=0.01)
+            self.plot.setXRange(0, float(self.pre.xData[-1]), padding=0.01)
             self._y_range, self._user_ranged = None, False
         if self._user_ranged:
             return
         values = np.concatenate([live, self.pre.yData, [-1.0, 1.0]])
         values = values[np.isfinite(values)]
         y_range = steady_range(float(values.min()), float(values.max()), self._y_range, log=False,
-                               expand_only=training_flat_out(self.state))
+                               expand_only=training_flat_out(self.model, self.governor))
         if y_range != self._y_range:
             self._y_range = y_range
             self.plot.setYRange(*y_range, padding=RANGE_PADDING)
-
-    def _redraw(self) -> None:
-        history = self.state.history
-        if history is None or self._path is None or self.state.count == 0 or not self.isVisible():
-            return
-        snap = history.snapshot(self.state.index)
-        teacher, activation = history.teacher, history.config.model.activation
-        x = np.degrees(self._path.arclength)
-        live, scaled = live_certificate(self._path.points, snap.student_w, snap.student_a, teacher, activation,
-                                        snap.weight_decay)
-        self.live.setData(x, live)
-        self._settle_y_range(live)
-        directions, norms = unit_rows(np.asarray(snap.student_w, dtype=np.float64))
-        position, distance = self._path.locate(directions)
-        mass = np.abs(snap.student_a) * norms
-        keep = (distance <= NEAR_PATH_DEG) & (mass > 1e-3 * max(mass.max(), 1e-300))
-        sx = np.degrees(position[keep])
-        sy = np.interp(sx, x, live)
-        size = 5 + 10 * np.sqrt(mass[keep] / max(mass.max(), 1e-300))
-        brushes = self._brushes[(snap.student_a[keep] <= 0).astype(np.intp)]  # two shared brushes: two atlas entries
-        self.students.setData(sx, sy, size=size, brush=brushes)
-        lines = [f"step {snap.step}" + ("" if scaled else ": λ = 0, the live curve is the unscaled correlation")]
-        if self._pre_max > 1 + 1e-6:
-            lines.append(f"<span style='color:#c62828'>pre-certificate exceeds 1 on this path "
-                         f"(max |η| = {self._pre_max:.3g}): the teacher is not certified</span>")
-        self.plot.setTitle("   ·   ".join(lines), size="9pt", color=FOREGROUND)

@@ -1,4 +1,4 @@
-"""The experiment: every config key as an editable field, built from the config dataclasses themselves.
+"""The experiment of the selected run: every config key as an editable field, built from the config dataclasses.
 
 Fields come from `dataclasses.fields` (no defaults repeated here); choice keys are combo boxes, everything else
 a line edit that takes TOML syntax (numbers, lists). A value the engine rejects is flagged in place with the
@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import presets
 from engine.config import CHOICES, SECTIONS, ConfigError, RunConfig, flatten, from_dict, key_help, parse_value
 from featlearn_gui.files import FileActions
-from featlearn_gui.state import AppState
+from featlearn_gui.model import AppModel
 
 INVALID_STYLE = "border: 1px solid #d32f2f; background: #fdecea;"
 SECTION_TITLES = {"": "Run", "teacher": "Teacher", "student": "Student", "model": "Model", "loss": "Loss",
@@ -39,9 +39,9 @@ def config_keys() -> list[tuple[str, str]]:
 
 
 class ExperimentPanel(QtWidgets.QWidget):
-    def __init__(self, state: AppState, files: FileActions, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: AppModel, files: FileActions, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state, self.files = state, files
+        self.model, self.files = model, files
         self.editors: dict[str, QtWidgets.QWidget] = {}
         self.errors: dict[str, QtWidgets.QLabel] = {}
 
@@ -100,9 +100,9 @@ class ExperimentPanel(QtWidgets.QWidget):
         save_run_button.clicked.connect(files.save_run_dialog)
         self.recent_menu.triggered.connect(self._on_recent_menu_triggered)
         files.recent_changed.connect(self._on_files_recent_changed)
-        state.config_changed.connect(self._on_state_config_changed)
+        model.events.selected.connect(self._on_model_selected_changed)
         self._on_files_recent_changed(files.settings.recent_files())
-        self._on_state_config_changed(state.config)
+        self._on_model_selected_changed()
 
     def _make_editor(self, key: str) -> QtWidgets.QWidget:
         holder = QtWidgets.QWidget()
@@ -152,15 +152,15 @@ class ExperimentPanel(QtWidgets.QWidget):
         section, _, name = key.rpartition(".")
         data = {section: {name: value}} if section else {name: value}
         try:
-            candidate = from_dict(data, base=self.state.config)
+            candidate = from_dict(data, base=self.model.config)
         except ConfigError as exc:
             self._flag(key, str(exc))
             return
         self._flag(key, "")
-        if candidate == self.state.config:
+        if candidate == self.model.config:
             return
         if not self.files.apply_config(candidate, what=f"set {key} = {text}"):
-            self.set_editor_text(key, format_value(flatten(self.state.config)[key]))  # declined: show what holds
+            self.set_editor_text(key, format_value(flatten(self.model.config)[key]))  # declined: show what holds
 
     def _flag(self, key: str, message: str) -> None:
         editor, error = self.editors[key], self.errors[key]
@@ -175,7 +175,7 @@ class ExperimentPanel(QtWidgets.QWidget):
     def _on_preset_box_activated(self, row: int) -> None:
         name = self.preset_box.itemData(row)
         if name and not self.files.load_preset(name):
-            self._on_state_config_changed(self.state.config)  # declined: show the preset still in force
+            self._on_model_selected_changed()  # declined: show the preset still in force
 
     def _on_recent_menu_triggered(self, action: QtGui.QAction) -> None:
         if action.data():
@@ -185,14 +185,16 @@ class ExperimentPanel(QtWidgets.QWidget):
 
     # --- model events ---------------------------------------------------------------------------------------
 
-    @QtCore.Slot(object)
-    def _on_state_config_changed(self, config: RunConfig) -> None:
-        for key, value in flatten(config).items():
+    def _on_model_selected_changed(self, *_args) -> None:
+        run = self.model.selected
+        if run is None:
+            return
+        for key, value in flatten(run.config).items():
             self.set_editor_text(key, format_value(value) if value != [] else "")
             self._flag(key, "")
             if isinstance(self.editors[key], QtWidgets.QLineEdit) and value == []:
                 self.editors[key].setPlaceholderText("(derived)")
-        name = self.state.preset_name
+        name = run.preset_name
         with QtCore.QSignalBlocker(self.preset_box):
             self.preset_box.setCurrentIndex(max(self.preset_box.findData(name), 0))
         self.preset_description.setText(presets.description(name) if name else "Edited or loaded from a file.")

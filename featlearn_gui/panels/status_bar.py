@@ -1,20 +1,20 @@
-"""Status bar bits: the step on screen, training speed, device, loss at the cursor, and why a run stopped."""
+"""Status bar bits: the step on screen, training speed, the selected run's device and loss, and why it stopped."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from featlearn_gui.state import AppState
+from featlearn_gui.model import AppModel, Run
 
 STATUS_COLOURS = {"failed": "#c62828", "finished": "#2e7d32", "running": "#0277bd"}
 
 
 class StatusBits(QtCore.QObject):
-    """Permanent labels added to a QStatusBar; the device name comes from `device_name()` of the session."""
+    """Permanent labels added to a QStatusBar."""
 
-    def __init__(self, state: AppState, bar: QtWidgets.QStatusBar, device_name) -> None:
+    def __init__(self, model: AppModel, bar: QtWidgets.QStatusBar) -> None:
         super().__init__(bar)
-        self.state, self.bar, self._device_name = state, bar, device_name
+        self.model, self.bar = model, bar
         self.message = QtWidgets.QLabel()
         self.step = QtWidgets.QLabel()
         self.rate = QtWidgets.QLabel()
@@ -25,37 +25,39 @@ class StatusBits(QtCore.QObject):
         for label, width in ((self.step, 150), (self.rate, 120), (self.device, 90), (self.loss, 150)):
             label.setMinimumWidth(width)
             bar.addPermanentWidget(label)
-        state.index_changed.connect(self._on_state_index_changed)
-        state.history_grew.connect(self._on_state_history_grew)
-        state.throughput_changed.connect(self._on_state_throughput_changed)
-        state.run_status_changed.connect(self._on_state_run_status_changed)
-        state.run_replaced.connect(self._on_state_run_replaced)
-        self._on_state_throughput_changed(0.0)
+        model.events.step.connect(self._on_model_cursor_changed)
+        model.events.selected.connect(self._on_model_selected_changed)
+        model.events.throughput.connect(self._on_model_throughput_changed)
+        model.run_changed.connect(self._on_model_run_changed)
+        self._on_model_throughput_changed(0.0)
+        self._on_model_selected_changed()
 
-    @QtCore.Slot(int)
-    def _on_state_index_changed(self, index: int) -> None:
-        history = self.state.history
-        if history is None or self.state.count == 0:
+    def _on_model_cursor_changed(self, *_args) -> None:
+        run = self.model.selected
+        if run is None or run.count == 0:
             return
-        last = int(history.steps[self.state.count - 1])
-        self.step.setText(f"step {self.state.step:,} / {last:,}")
-        self.loss.setText(f"loss {history.snapshot(index).loss:.4g}")
+        self.step.setText(f"step {self.model.step:,} / {self.model.last_step:,}")
+        self.loss.setText(f"loss {run.history.snapshot(run.index_at(self.model.step)).loss:.4g}")
 
-    @QtCore.Slot(int)
-    def _on_state_history_grew(self, count: int) -> None:
-        self._on_state_index_changed(self.state.index)
-
-    @QtCore.Slot(float)
-    def _on_state_throughput_changed(self, rate: float) -> None:
+    def _on_model_throughput_changed(self, rate: float) -> None:
         self.rate.setText(f"{rate:,.0f} steps/s" if rate > 0 else "training idle")
 
-    @QtCore.Slot()
-    def _on_state_run_replaced(self) -> None:
-        self.device.setText(f"device: {self._device_name()}")
+    def _on_model_run_changed(self, run: Run, name: str) -> None:
+        if run is self.model.selected and name in ("status", "message", "label"):
+            self._show_status(run)
+        if name == "count":
+            self._on_model_cursor_changed()
 
-    @QtCore.Slot(str)
-    def _on_state_run_status_changed(self, status: str) -> None:
-        text = status + (f": {self.state.message}" if self.state.message else "")
-        colour = STATUS_COLOURS.get(status, "")
+    def _on_model_selected_changed(self, *_args) -> None:
+        run = self.model.selected
+        if run is not None:
+            self.device.setText(f"device: {run.device or 'cpu'}")
+            self._show_status(run)
+        self._on_model_cursor_changed()
+
+    def _show_status(self, run: Run) -> None:
+        prefix = f"{run.label}: " if len(self.model.runs) > 1 else ""
+        text = prefix + run.status + (f": {run.message}" if run.message else "")
+        colour = STATUS_COLOURS.get(run.status, "")
         self.message.setStyleSheet(f"color: {colour};" if colour else "")
         self.message.setText(text)

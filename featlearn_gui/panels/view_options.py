@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6 import QtCore, QtWidgets
 
-from featlearn_gui.settings import CERTIFICATES, RENDERERS
-from featlearn_gui.state import AppState
+from featlearn_gui.model import AppModel
+from featlearn_gui.palette import CERTIFICATES, RENDERERS
 
 CERTIFICATE_LABELS = {"off": "off", "live": "live η_λ", "pre": "pre-certificate η"}
 
 
 class ViewOptionsPanel(QtWidgets.QWidget):
-    """Bound to `state.options` field by field; the renderer goes to `state.renderer_requested`."""
+    """Bound to `model.options` field by field, and to `model.renderer`."""
 
-    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: AppModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.model = model
         self.trails = QtWidgets.QCheckBox("Trails")
         self.trail_length = QtWidgets.QSpinBox()
         self.trail_length.setRange(1, 1000)
         self.trail_length.setSuffix(" snapshots")
         self.arrows = QtWidgets.QCheckBox("Descent arrows")
-        self.arrows.setToolTip("Near neurons toward their q-scaled teacher point, far ones toward 0 (PAPER.md §6)")
+        self.arrows.setToolTip("Near neurons toward their q-scaled teacher point, far ones toward 0 (docs/theory.md)")
         self.fade = QtWidgets.QCheckBox("Fade inactive neurons")
         self.certificate = QtWidgets.QComboBox()
         for name in CERTIFICATES:
@@ -41,27 +43,26 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         form.addRow("Renderer", self.renderer)
         form.addRow("", self.in_use)
 
-        self.trails.toggled.connect(self._on_editor_changed)
-        self.trail_length.valueChanged.connect(self._on_editor_changed)
-        self.arrows.toggled.connect(self._on_editor_changed)
-        self.fade.toggled.connect(self._on_editor_changed)
-        self.certificate.activated.connect(self._on_editor_changed)
+        for signal in (self.trails.toggled, self.trail_length.valueChanged, self.arrows.toggled, self.fade.toggled,
+                       self.certificate.activated):
+            signal.connect(self._on_editor_changed)
         self.renderer.activated.connect(self._on_renderer_activated)
-        state.options_changed.connect(self._on_state_options_changed)
-        state.renderer_changed.connect(self._on_state_renderer_changed)
-        self._on_state_options_changed(state.options)
-        self._on_state_renderer_changed()
+        model.events.options.connect(self._on_model_options_changed)
+        model.events.renderer.connect(self._on_model_renderer_changed)
+        model.events.renderer_in_use.connect(self._on_model_renderer_changed)
+        self._on_model_options_changed(model.options)
+        self._on_model_renderer_changed()
 
     def _on_editor_changed(self) -> None:
-        self.state.set_options(trails=self.trails.isChecked(), trail_length=self.trail_length.value(),
-                               arrows=self.arrows.isChecked(), fade_inactive=self.fade.isChecked(),
-                               certificate=self.certificate.currentData())
+        self.model.options = dataclasses.replace(
+            self.model.options, trails=self.trails.isChecked(), trail_length=self.trail_length.value(),
+            arrows=self.arrows.isChecked(), fade_inactive=self.fade.isChecked(),
+            certificate=self.certificate.currentData())
 
     def _on_renderer_activated(self, row: int) -> None:
-        self.state.request_renderer(self.renderer.itemData(row))
+        self.model.renderer = self.renderer.itemData(row)
 
-    @QtCore.Slot(object)
-    def _on_state_options_changed(self, options) -> None:
+    def _on_model_options_changed(self, options) -> None:
         widgets = (self.trails, self.trail_length, self.arrows, self.fade, self.certificate)
         blockers = [QtCore.QSignalBlocker(w) for w in widgets]
         self.trails.setChecked(options.trails)
@@ -72,7 +73,6 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         self.certificate.setCurrentIndex(max(self.certificate.findData(options.certificate), 0))
         del blockers
 
-    @QtCore.Slot()
-    def _on_state_renderer_changed(self) -> None:
-        self.renderer.setCurrentIndex(max(self.renderer.findData(self.state.renderer), 0))
-        self.in_use.setText(f"in use: {self.state.renderer_in_use}" if self.state.renderer_in_use else "")
+    def _on_model_renderer_changed(self, *_args) -> None:
+        self.renderer.setCurrentIndex(max(self.renderer.findData(self.model.renderer), 0))
+        self.in_use.setText(f"in use: {self.model.renderer_in_use}" if self.model.renderer_in_use else "")

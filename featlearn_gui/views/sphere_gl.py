@@ -15,7 +15,8 @@ from PySide6.QtGui import QSurfaceFormat
 from PySide6.QtWidgets import QWidget
 
 from ..scene import ARROW_COLOR, SphereScene, heat_rgba, lat_long_grid
-from .camera import FOV_DEG, Camera, sample_heat
+from .camera import FOV_DEG, Camera
+from .heat_raster import sample_heat
 from .sphere_projected import wire_lines
 
 SPHERE_COLOR = (0.93, 0.94, 0.96, 1.0)

@@ -16,7 +16,8 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene
-from .camera import Camera, project, ring_raster, sphere_raster
+from .camera import Camera, project
+from .heat_raster import ring_raster, sphere_raster
 from .painting import GIL_FREE_PAINT_EVENT, cache_item, paint_without_python
 
 BACKGROUND = "w"
@@ -165,13 +166,8 @@ class _OrbitBox(pg.ViewBox):
 
 
 class ProjectedCanvas(pg.GraphicsView):
-    """Orthographic sphere (or flat circle for d = 2) drawn with 2-D pyqtgraph items.
-
-    Signals
-    -------
-    orbit_requested(dx, dy) : the user dragged by (dx, dy) pixels.
-    zoom_requested(delta) : the user turned the wheel (angleDelta units).
-    """
+    """Orthographic sphere (or flat circle for d = 2) drawn with 2-D pyqtgraph items; it emits the signals of
+    sphere_gl.GLCanvas (the sphere view listens to either renderer the same way)."""
 
     orbit_requested = Signal(float, float)
     zoom_requested = Signal(float)

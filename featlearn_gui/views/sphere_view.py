@@ -20,13 +20,13 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from ..palette import RENDERERS
 from ..scene import SphereScene, ViewOptions, build_scene
 from .camera import Camera, facing
 from .overlay import OverlayWidget, paint_over_array
 from .sphere_projected import ProjectedCanvas
 
 log = logging.getLogger(__name__)
-RENDERERS = ("auto", "gl", "projected")
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # no usable OpenGL widget: GLViewWidget would crash or fail
 
 

@@ -7,6 +7,8 @@ runs set it to xcb themselves and keep it.
 from __future__ import annotations
 
 import os
+import pathlib
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -44,13 +46,14 @@ def window(qtbot, settings, monkeypatch):
     win = MainWindow(settings, renderer="projected", restore=False)
     qtbot.addWidget(win)
     win.files.load_preset("paper")
-    win.state.set_config(_small_config(), preset_name="paper")
+    win.session.restart(win.model.selected, _small_config(), origin=("preset", "paper"))
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
     yield win
-    if win.session.worker is not None or win.isVisible():
-        win.state.mark_saved(win.state.run_path)  # nothing to ask about on the way out
+    if win.session.drivers or win.isVisible():
+        for run in win.model.runs:
+            run.saved = True  # nothing to ask about on the way out
         win.close()
     win.session.shutdown()
 
@@ -61,6 +64,61 @@ def train_to(qtbot):
 
     def train(win, step: int, timeout: int = 15000) -> None:
         win.session.train_to(step)
-        qtbot.waitUntil(lambda: win.state.status == "finished" and win.state.step == step, timeout=timeout)
+        qtbot.waitUntil(lambda: win.model.status == "finished" and win.model.step == step, timeout=timeout)
 
     return train
+
+
+SHORT = ["optim.steps=200", "record.every=20"]  # every run of a comparison short, and recorded on the same grid
+
+
+@pytest.fixture
+def open_window(qtbot, monkeypatch):
+    """open_window(comparison, overrides=SHORT): a shown window holding the comparison's runs, closed after the test."""
+    from PySide6.QtWidgets import QApplication
+
+    from featlearn_gui import prompts
+    from featlearn_gui.main_window import MainWindow
+    from featlearn_gui.settings import Settings
+
+    monkeypatch.setattr(prompts, "INTERACTIVE", False)
+    windows = []
+
+    def make(comparison, overrides=tuple(SHORT), settings=None):
+        qsettings = QtCore.QSettings(str(pathlib.Path(tempfile.mkdtemp()) / "featlearn.ini"),
+                                     QtCore.QSettings.Format.IniFormat)
+        win = MainWindow(settings or Settings(qsettings), renderer="projected", restore=False)
+        assert win.open_comparison(comparison, overrides=list(overrides))
+        qtbot.addWidget(win)
+        win.resize(1200, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        win.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is win)  # shortcuts reach only the active window
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        for run in win.model.runs:
+            run.saved = True
+        win.close()
+        win.session.shutdown()
+
+
+def wait_done(qtbot, win, timeout: int = 15000) -> None:
+    """Wait until every run is done and the views show the cursor's snapshot."""
+    qtbot.waitUntil(lambda: all(run.done for run in win.model.runs), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: all(view.drawn and view.drawn[0] == view.run.index_at(win.model.step) for view in win.spheres.views),
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def settings_isolated(tmp_path, monkeypatch):
+    """QSettings() in a temporary INI file: the Export dialog remembers its choices without touching the user's."""
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    yield
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.NativeFormat)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -15,86 +16,86 @@ Key = QtCore.Qt.Key
 
 
 def test_window_opens_on_the_paper_preset_with_every_panel(window):
-    assert window.state.preset_name == "paper"
-    assert window.state.config.teacher.directions == presets.load("paper").teacher.directions
-    assert len(window.state.history) == 1 and window.state.step == 0
+    assert window.model.selected.preset_name == "paper"
+    assert window.model.config.teacher.directions == presets.load("paper").teacher.directions
+    assert len(window.model.history) == 1 and window.model.step == 0
     assert {"experiment", "loss", "far_mass", "captured", "certificate", "weight_decay"} <= set(window.docks)
-    assert window.sphere.view.renderer == "projected"
+    assert window.spheres.view.renderer == "projected"
     assert window.status_bits.device.text() == "device: cpu"
 
 
 def test_space_plays_and_pauses_while_the_loss_falls(qtbot, window):
     qtbot.keyClick(window, Key.Key_Space)
-    assert window.state.playing
-    qtbot.waitUntil(lambda: window.state.step >= 200, timeout=10000)
+    assert window.model.playing
+    qtbot.waitUntil(lambda: window.model.step >= 200, timeout=10000)
     qtbot.keyClick(window, Key.Key_Space)
-    assert not window.state.playing
-    losses = window.state.history.view()["loss"]
+    assert not window.model.playing
+    losses = window.model.history.view()["loss"]
     assert losses[-1] < 0.5 * losses[0]
     window.flush_redraws()
-    assert len(window.loss.loss.yData) == window.state.count
+    assert len(window.plots['loss']._curves[(0, 0)][0].yData) == window.model.count
 
 
 def test_arrow_keys_train_and_step_through_the_history(qtbot, window):
-    every = window.state.config.record.every
+    every = window.model.config.record.every
     qtbot.keyClick(window, Key.Key_Right)  # at the live edge: train one more snapshot
-    qtbot.waitUntil(lambda: window.state.step == every)
+    qtbot.waitUntil(lambda: window.model.step == every)
     qtbot.keyClick(window, Key.Key_Right)
-    qtbot.waitUntil(lambda: window.state.step == 2 * every)
+    qtbot.waitUntil(lambda: window.model.step == 2 * every)
     qtbot.keyClick(window, Key.Key_Left)
-    assert window.state.step == every
+    assert window.model.step == every
     qtbot.keyClick(window, Key.Key_Home)
-    assert window.state.step == 0
+    assert window.model.step == 0
     qtbot.keyClick(window, Key.Key_End)
-    assert window.state.step == 2 * every
+    assert window.model.step == 2 * every
 
 
 def test_slider_and_exact_step_entry_reach_recorded_steps(qtbot, window, train_to):
     train_to(window, 200)
-    window.transport.slider.setValue(3)
-    assert window.state.step == 60
+    window.transport.slider.setValue(61)  # the slider moves in steps; the cursor lands on a recorded one
+    assert window.model.step == 60
     window.transport.step_box.setValue(105)  # between snapshots: the last one at or before it
-    assert window.state.step == 100
+    assert window.model.step == 100
     assert window.transport.step_box.value() == 100
 
 
 def test_scrubbing_shows_the_past_while_training_continues(qtbot, window):
-    window.state.set_stop_conditions(100_000, 0.0)
-    window.state.set_speed(0)
-    window.state.set_playing(True)
-    qtbot.waitUntil(lambda: window.state.count > 5, timeout=10000)
-    window.state.set_index(2)
-    window.state.set_playing(False)  # the replay would move the cursor on; the run trained behind it meanwhile
-    count = window.state.count
-    window.state.set_playing(True)
-    window.state.set_index(2)
-    qtbot.waitUntil(lambda: window.state.count > count + 3, timeout=10000)
-    window.state.set_playing(False)
-    window.state.set_index(2)
+    window.model.max_steps, window.model.loss_threshold = 100_000, 0.0
+    window.model.speed = 0
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.count > 5, timeout=10000)
+    window.model.set_index(2)
+    window.model.playing = False  # the replay would move the cursor on; the run trained behind it meanwhile
+    count = window.model.count
+    window.model.playing = True
+    window.model.set_index(2)
+    qtbot.waitUntil(lambda: window.model.count > count + 3, timeout=10000)
+    window.model.playing = False
+    window.model.set_index(2)
     window.flush_redraws()
-    past = window.state.history.snapshot(2)
-    assert window.state.step == past.step == 40
+    past = window.model.history.snapshot(2)
+    assert window.model.step == past.step == 40
     assert window.status_bits.loss.text() == f"loss {past.loss:.4g}"
-    assert all(cursor.value() == 40 for cursor in window.loss.cursors)
-    assert window.sphere.drawn_index == 2
+    assert all(cursor.value() == 40 for cursor in window.plots['loss'].cursors)
+    assert window.spheres.views[0].drawn[0] == 2
 
 
 def test_invalid_experiment_input_is_flagged_and_not_applied(qtbot, window):
-    panel, before = window.experiment, window.state.config
+    panel, before = window.experiment, window.model.config
     editor = panel.editors["optim.lr"]
     editor.setText("-1")
     editor.editingFinished.emit()
     assert panel.is_flagged("optim.lr")
     assert "optim.lr = -1" in panel.errors["optim.lr"].text()
-    assert window.state.config is before
+    assert window.model.config is before
     editor.setText("fast")
     editor.editingFinished.emit()
     assert "optim.lr" in panel.errors["optim.lr"].text()
-    assert window.state.config is before
+    assert window.model.config is before
     editor.setText("0.25")
     editor.editingFinished.emit()
     assert not panel.is_flagged("optim.lr")
-    assert window.state.config.optim.lr == 0.25 and len(window.state.history) == 1
+    assert window.model.config.optim.lr == 0.25 and len(window.model.history) == 1
 
 
 def test_every_config_key_has_an_editor():
@@ -107,39 +108,39 @@ def test_every_config_key_has_an_editor():
 @pytest.mark.parametrize("name", presets.names())
 def test_presets_load_and_draw(qtbot, window, name):
     assert window.files.load_preset(name)
-    assert window.state.config == presets.load(name)
+    assert window.model.config == presets.load(name)
     assert window.experiment.preset_box.currentData() == name
     window.flush_redraws()
-    assert window.sphere.drawn_index == 0
+    assert window.spheres.views[0].drawn[0] == 0
 
 
 def test_changing_the_experiment_asks_before_discarding_a_run(qtbot, window, monkeypatch, train_to):
     train_to(window, 100)
-    history = window.state.history
+    history = window.model.history
     monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: False)
     assert not window.files.load_preset("circle")
     window.experiment.editors["seed"].setText("5")
     window.experiment.editors["seed"].editingFinished.emit()
-    assert window.state.history is history and window.state.config.seed == 0
+    assert window.model.history is history and window.model.config.seed == 0
     assert window.experiment.editor_text("seed") == "0"
     monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: True)
     assert window.files.load_preset("circle")
-    assert window.state.history is not history and window.state.config.teacher.dim == 2
+    assert window.model.history is not history and window.model.config.teacher.dim == 2
 
 
 def test_save_and_open_a_run_round_trip(qtbot, window, tmp_path, train_to):
     train_to(window, 120)
     path = tmp_path / "run.npz"
     assert window.files.save_run(path)
-    assert window.state.saved and not window.state.has_unsaved_run
-    original = window.state.history
+    assert window.model.selected.saved and not window.model.has_unsaved_work
+    original = window.model.history
     assert window.files.open_path(path)
-    loaded = window.state.history
-    assert loaded is not original and window.state.status == "loaded"
+    loaded = window.model.history
+    assert loaded is not original and window.model.status == "ready"  # browsable, and continues on play
     np.testing.assert_array_equal(loaded.steps, original.steps)
     np.testing.assert_array_equal(loaded.view()["student_w"], original.view()["student_w"])
-    assert window.state.config == original.config
-    assert window.state.step == 120  # a loaded run opens on its last snapshot
+    assert window.model.config == original.config
+    assert window.model.step == 120  # a loaded run opens on its last snapshot
     assert str(path.resolve()) in window.settings.recent_files()
 
 
@@ -147,12 +148,12 @@ def test_an_opened_run_continues_training_where_it_stopped(qtbot, window, tmp_pa
     train_to(window, 100)
     path = tmp_path / "run.npz"
     assert window.files.save_run(path)
-    expected = window.state.history.view()["student_w"].copy()
+    expected = window.model.history.view()["student_w"].copy()
     assert window.files.open_path(path)
-    every = window.state.config.record.every
+    every = window.model.config.record.every
     qtbot.keyClick(window, Key.Key_Right)  # at the end of the loaded history: train one more snapshot
-    qtbot.waitUntil(lambda: window.state.step == 100 + every)
-    np.testing.assert_array_equal(window.state.history.view()["student_w"][: len(expected)], expected)
+    qtbot.waitUntil(lambda: window.model.step == 100 + every)
+    np.testing.assert_array_equal(window.model.history.view()["student_w"][: len(expected)], expected)
 
 
 def test_open_config_file_and_bad_files_give_clear_errors(qtbot, window, tmp_path, monkeypatch):
@@ -172,56 +173,59 @@ def test_open_config_file_and_bad_files_give_clear_errors(qtbot, window, tmp_pat
 
 
 def test_stop_conditions_end_the_run(qtbot, window):
-    window.state.set_stop_conditions(140, 0.0)
-    window.state.set_speed(0)
-    window.state.set_playing(True)
-    qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
-    assert window.state.step == 140 and "140" in window.state.message
-    qtbot.waitUntil(lambda: not window.state.playing)
-    loss_now = window.state.history.snapshot(-1).loss
-    window.state.set_stop_conditions(100_000, loss_now * 0.9)  # continue until the loss falls 10 % more
-    window.state.set_playing(True)
-    qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
-    assert window.state.history.snapshot(-1).loss <= loss_now * 0.9
-    assert "threshold" in window.state.message
+    window.model.max_steps, window.model.loss_threshold = 140, 0.0
+    window.model.speed = 0
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.status == "finished", timeout=10000)
+    assert window.model.step == 140 and "140" in window.model.message
+    qtbot.waitUntil(lambda: not window.model.playing)
+    loss_now = window.model.history.snapshot(-1).loss
+    # continue until the loss falls 10 % more
+    window.model.max_steps, window.model.loss_threshold = 100_000, loss_now * 0.9
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.status == "finished", timeout=10000)
+    assert window.model.history.snapshot(-1).loss <= loss_now * 0.9
+    assert "threshold" in window.model.message
 
 
 def test_divergence_shows_a_message_and_keeps_the_history(qtbot, window, small_config):
-    window.state.set_config(small_config("optim.lr=400"))
-    window.state.set_speed(0)
-    window.state.set_playing(True)
-    qtbot.waitUntil(lambda: window.state.status == "failed", timeout=10000)
-    assert "diverged at step" in window.state.message
-    assert window.banner.isVisible() and "diverged at step" in window.banner.label.text()
-    assert not window.state.playing
-    count = window.state.count
+    window.files.apply_config(small_config("optim.lr=400"))
+    window.model.speed = 0
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.status == "failed", timeout=10000)
+    assert "diverged at step" in window.model.message
+    view = window.spheres.views[0]
+    assert view.banner.isVisible() and "diverged at step" in view.banner_label.text()
+    assert not window.model.playing
+    count = window.model.count
     assert count >= 1
-    window.state.set_index(0)
+    window.model.set_index(0)
     qtbot.keyClick(window, Key.Key_End)
-    assert window.state.index == count - 1
-    assert np.isfinite(window.state.history.snapshot(-1).loss)
+    assert window.model.index == count - 1
+    assert np.isfinite(window.model.history.snapshot(-1).loss)
 
 
 def test_device_error_stops_the_run_naming_the_step(qtbot, window, monkeypatch):
     window.session.train_to(60)
-    qtbot.waitUntil(lambda: window.state.status == "finished")
+    qtbot.waitUntil(lambda: window.model.status == "finished")
 
     def broken(*args, **kwargs):
         raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(window.session.worker.trainer.objective, "value_and_grad", broken)
+    trainer = window.session.drivers[window.model.selected].worker.trainer
+    monkeypatch.setattr(trainer.objective, "value_and_grad", broken)
     window.session.train_to(200)
-    qtbot.waitUntil(lambda: window.state.status == "failed", timeout=5000)
-    assert "step 60" in window.state.message and "out of memory" in window.state.message
-    assert window.state.count == 4
+    qtbot.waitUntil(lambda: window.model.status == "failed", timeout=5000)
+    assert "step 60" in window.model.message and "out of memory" in window.model.message
+    assert window.model.count == 4
 
 
 def test_closing_stops_the_worker_within_a_second(qtbot, window):
-    window.state.set_stop_conditions(1_000_000, 0.0)
-    window.state.set_speed(0)
-    window.state.set_playing(True)
-    qtbot.waitUntil(lambda: window.state.count > 3, timeout=10000)
-    worker = window.session.worker
+    window.model.max_steps, window.model.loss_threshold = 1_000_000, 0.0
+    window.model.speed = 0
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.count > 3, timeout=10000)
+    worker = window.session.drivers[window.model.selected].worker
     assert worker.isRunning()
     started = time.perf_counter()
     window.close()  # prompts.INTERACTIVE is off: discards without asking
@@ -240,12 +244,12 @@ def test_closing_with_an_unsaved_run_asks_first(qtbot, window, monkeypatch, trai
 
 
 def test_restore_defaults_resets_view_options_and_speed(qtbot, window):
-    window.state.set_options(trails=True, certificate="live")
-    window.state.set_speed(200)
+    window.model.options = dataclasses.replace(window.model.options, trails=True, certificate="live")
+    window.model.speed = 200
     window.save_settings()
     assert window.settings.view_options().trails
     window.restore_defaults()
-    assert not window.state.options.trails and window.state.speed == 20
+    assert not window.model.options.trails and window.model.speed == 20
     assert not window.settings.view_options().trails
 
 

@@ -7,69 +7,83 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from engine.trainer import train
+from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels._plotting import nice_ceiling, steady_range
-from featlearn_gui.panels.captured_panel import CapturedPanel
 from featlearn_gui.panels.certificate_panel import CertificatePanel
-from featlearn_gui.panels.far_mass_panel import FarMassPanel
-from featlearn_gui.panels.loss_panel import LossPanel
-from featlearn_gui.panels.sphere_panel import SpherePanel
-from featlearn_gui.panels.weight_decay_panel import WeightDecayPanel
-from featlearn_gui.state import AppState
-
-PANELS = (LossPanel, WeightDecayPanel, FarMassPanel, CapturedPanel, CertificatePanel)
+from featlearn_gui.panels.time_plot_panel import TimePlotPanel
+from featlearn_gui.plots import DOCKS
 
 
-def make_panels(qtbot, history):
-    state = AppState(history.config)
-    panels = [cls(state) for cls in PANELS]
+def _panel_makers():
+    return [lambda model, keys=keys: TimePlotPanel(model, keys) for _name, _title, keys in DOCKS] + [CertificatePanel]
+
+
+def make_panels(qtbot, *histories):
+    model = AppModel()
+    panels = [make(model) for make in _panel_makers()]
     for panel in panels:
         qtbot.addWidget(panel)
         panel.resize(400, 260)
         panel.show()
-    state.set_history(history, saved=True)
-    return state, panels
+    for i, history in enumerate(histories):
+        model.runs.append(Run(f"run {i}", history, status="finished", colour=f"#00000{i}"))
+    return model, panels
 
 
 def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_config):
     history = train(small_config())
-    state, (loss, decay, far, captured, certificate) = make_panels(qtbot, history)
-    state.set_index(7)
+    model, (loss, far, captured, decay, certificate) = make_panels(qtbot, history)
+    model.set_index(7)
     for panel in (loss, decay, far, captured, certificate):
         panel.throttle.flush()
-    x, y = loss.loss.xData, loss.loss.yData  # the data, not its log10 on screen
+    curve = loss._curves[(0, 0)][0]
+    x, y = curve.xData, curve.yData  # the data, not its log10 on screen
     np.testing.assert_array_equal(x, history.steps)
     np.testing.assert_allclose(y, history.view()["loss"])
     assert all(c.value() == 140 for p in (loss, decay, far, captured) for c in p.cursors)
-    assert len(captured.curves) == 3 and len(captured.targets) == 3
-    assert captured.targets[1].value() == -1
+    assert len(captured._curves[(0, 0)]) == 3 and len(captured._guides) == 3
+    assert captured._guides[1][1].value() == -1
     assert "step 140" in certificate.plot.titleLabel.text
+
+
+def test_every_plot_draws_one_curve_per_run_in_the_runs_colours(qtbot, small_config):
+    short, other = train(small_config()), train(small_config("optim.lr=0.25", "optim.steps=100"))
+    model, (loss, far, captured, decay, _certificate) = make_panels(qtbot, short, other)
+    for panel in (loss, far, captured, decay):
+        panel.throttle.flush()
+        for p in range(len(panel.plots)):
+            first, second = panel._curves[(p, 0)], panel._curves[(p, 1)]
+            assert first[0].opts["pen"].color().name() == "#000000"
+            assert second[0].opts["pen"].color().name() == "#000001"
+    assert len(loss._curves[(0, 1)][0].xData) == len(other)  # each run its own length
+    assert {item.text for _sample, item in loss.plots[0].legend.items} >= {"run 0", "run 1"}
 
 
 def test_dragging_a_cursor_scrubs_to_the_nearest_recorded_step(qtbot, small_config):
     history = train(small_config())
-    state, (loss, *_rest) = make_panels(qtbot, history)
+    model, (loss, *_rest) = make_panels(qtbot, history)
     loss.cursors[0].setValue(133)
     loss.cursors[0].sigDragged.emit(loss.cursors[0])
-    assert state.step == 120 and loss.cursors[0].value() == 120
+    assert model.step == 120 and loss.cursors[0].value() == 120
 
 
 def test_a_few_hundred_repaints_of_every_plot(qtbot, small_config):
     # PySide6 6.12.0 on Python 3.11 aborted after ~100 repaints; this would crash the process there.
     history = train(small_config("record.every=2"))
-    state, panels = make_panels(qtbot, history)
+    model, panels = make_panels(qtbot, history)
     for frame in range(300):
-        state.set_index(frame % state.count)
+        model.set_index(frame % model.count)
         for panel in panels:
             panel.throttle.flush()
             panel.canvas.repaint()
-    assert state.index == 299 % state.count
+    assert model.index == 299 % model.count
 
 
 def test_far_mass_on_a_log_axis_never_plots_zero(qtbot, small_config):
     history = train(small_config())
-    state, (_loss, _decay, far, *_rest) = make_panels(qtbot, history)
+    model, (_loss, far, *_rest) = make_panels(qtbot, history)
     far.throttle.flush()
-    y = far.far_mass.yData
+    y = far._curves[(0, 0)][0].yData
     assert (y > 0).all() and len(y) == len(history)
 
 
@@ -107,15 +121,15 @@ def test_a_shown_panel_dies_with_its_last_reference_not_later_in_the_garbage_col
     was_enabled = gc.isenabled()
     gc.disable()  # only reference counting may free them here
     try:
-        for cls in (*PANELS, SpherePanel):
-            state = AppState(history.config)
-            panel = cls(state)
+        for make in _panel_makers():
+            model = AppModel()
+            panel = make(model)
             panel.show()
-            state.set_history(history, saved=True)
+            model.runs.append(Run("run", history, status="finished"))
             qtbot.wait(20)  # redraws requested and run: the throttle has held its callback
             ref = weakref.ref(panel)
-            del panel, state
-            assert ref() is None, f"{cls.__name__} outlived its last reference"
+            del panel, model
+            assert ref() is None, f"{type(ref()).__name__} outlived its last reference"
     finally:
         if was_enabled:
             gc.enable()
@@ -142,7 +156,7 @@ def test_while_training_flat_out_ranges_only_grow_and_left_axes_keep_their_width
     assert grown[0] <= -7.2 and grown[1] >= 0.0
     # A left axis reserves room for usual labels up front and does not shrink when its labels get shorter.
     history = train(small_config())
-    state, panels = make_panels(qtbot, history)
+    model, panels = make_panels(qtbot, history)
     image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
     for panel in panels:
         for plot in getattr(panel, "plots", None) or [panel.plot]:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from engine.trainer import train  # noqa: E402
+from featlearn_gui.bench.render import frame_times  # noqa: E402
 from featlearn_gui.scene import HEAT_OVER, HEAT_UNDER, NEGATIVE, POSITIVE, ViewOptions  # noqa: E402
 from featlearn_gui.views.camera import Camera, facing, project  # noqa: E402
-from featlearn_gui.views.render_bench import frame_times  # noqa: E402
 from featlearn_gui.views.sphere_view import SphereView, gl_available  # noqa: E402
 
 

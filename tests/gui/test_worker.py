@@ -129,7 +129,7 @@ def test_while_a_session_trains_the_garbage_collector_runs_only_in_the_gui_threa
     # Automatic collection runs in whichever thread allocates: the training thread would destroy Qt objects.
     import gc
 
-    assert window.session.worker is not None and not gc.isenabled()
+    assert window.session.drivers and not gc.isenabled()
     garbage = []
     garbage.append(garbage)  # a cycle only the collector can free
     del garbage
@@ -138,7 +138,7 @@ def test_while_a_session_trains_the_garbage_collector_runs_only_in_the_gui_threa
     gc.set_threshold(min(threshold[0], 100), *threshold[1:])  # an idle window allocates little: don't wait for 700
     try:
         window.session.train_to(100)
-        qtbot.waitUntil(lambda: window.state.status == "finished", timeout=10000)
+        qtbot.waitUntil(lambda: window.model.status == "finished", timeout=10000)
         qtbot.waitUntil(lambda: gc.get_count()[0] < before, timeout=2000)  # collected on the GUI's frame clock
     finally:
         gc.set_threshold(*threshold)

@@ -19,7 +19,7 @@ import tomli_w
 from engine import config as config_mod
 from engine import presets
 from engine.config import ConfigError, RunConfig
-from engine.history import RunHistory
+from engine.history import RunFileError, RunHistory
 
 SOURCES = ("preset", "config", "run")
 
@@ -52,6 +52,30 @@ class Comparison:
     runs: tuple[RunEntry, ...]
     description: str = ""
     base: Path = field(default=Path("."), compare=False)  # where relative paths of the entries start
+
+
+    def sources(self, overrides: list[str] = ()) -> list[tuple[RunEntry, RunConfig | RunHistory]]:
+        """Each entry with its config or recorded history; `overrides` (KEY=VALUE) apply to the configs only.
+
+        Raises ConfigError naming the run that cannot be loaded, before anything is shown.
+        """
+        loaded = []
+        for entry in self.runs:
+            try:
+                source = entry.load(self.base)
+                if isinstance(source, RunConfig) and overrides:
+                    source = config_mod.apply_overrides(source, list(overrides))
+            except (ConfigError, RunFileError) as exc:
+                raise ConfigError(f"run {entry.label!r}: {exc}") from None
+            loaded.append((entry, source))
+        return loaded
+
+    def absolute(self, entry: RunEntry) -> tuple[str, str]:
+        """The entry's source with its path made absolute (presets stay names)."""
+        kind, value = entry.source
+        if kind == "preset" or Path(value).is_absolute():
+            return kind, value
+        return kind, str((self.base / value).resolve())
 
 
 def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") -> Comparison:

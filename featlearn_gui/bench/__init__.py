@@ -70,8 +70,8 @@ def bench_engine(quick: bool) -> None:
 
 
 def bench_gui(quick: bool) -> None:
-    from .gui_bench import attached_vs_headless
-    from .views.render_bench import frame_times
+    from .gui import attached_vs_headless
+    from .render import frame_times
 
     result = attached_vs_headless(preset="paper", steps=4000 if quick else 16000)  # the whole preset by default
     print("\nTraining with the GUI attached vs headless (paper preset)")
@@ -92,7 +92,7 @@ def bench_export(quick: bool) -> None:
     from engine import presets
     from engine.trainer import train
 
-    from .export.bench import mp4_vs_matplotlib
+    from .export import mp4_vs_matplotlib
 
     history = train(presets.load("paper"))
     result = mp4_vs_matplotlib(history, size=(800, 608), frames=30 if quick else 60)

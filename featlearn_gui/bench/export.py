@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .frames import select_snapshots
-from .job import ExportJob
+from featlearn_gui.export.frames import select_snapshots
+from featlearn_gui.export.job import ExportJob
 
 
 def _as_history(run_path_or_history):
@@ -24,8 +24,8 @@ def _as_history(run_path_or_history):
 
 
 def _ours(history, out: Path, size: tuple[int, int], frames: int) -> float:
-    from .render import Run
-    from .runner import run_export
+    from featlearn_gui.export.render import Run
+    from featlearn_gui.export.runner import run_export
 
     job = ExportJob(out=out, size=size, frames=frames, content="sphere", rotate=1.0)
     start = time.perf_counter()

@@ -8,8 +8,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from featlearn_gui import comparison
-from featlearn_gui.comparison import Comparison, RunEntry
+from featlearn_gui.comparisons import file as comparison
+from featlearn_gui.comparisons.file import Comparison, RunEntry
 
 from .conftest import wait_done
 
@@ -17,7 +17,7 @@ Key = Qt.Key
 
 
 def _displayed(win) -> list[int]:
-    return [view.displayed_step for view in win.views]
+    return [view.displayed_step for view in win.spheres.views]
 
 
 def _wait_displayed(qtbot, win, steps: list[int]) -> None:
@@ -28,15 +28,15 @@ def _wait_displayed(qtbot, win, steps: list[int]) -> None:
 def test_builtin_comparison_loads_and_its_runs_step_in_lock_step(qtbot, open_window, name):
     win = open_window(comparison.builtin(name))
     cmp = comparison.builtin(name)
-    assert [view.run.label for view in win.views] == [entry.label for entry in cmp.runs]
-    assert all(view.differs.text() for view in win.views)  # each header says what sets its run apart
+    assert [view.run.label for view in win.spheres.views] == [entry.label for entry in cmp.runs]
+    assert all(view.differs.text() for view in win.spheres.views)  # each header says what sets its run apart
     _wait_displayed(qtbot, win, [0, 0])
     qtbot.keyClick(win, Key.Key_Right)  # at the live edge: every run trains one more snapshot
     _wait_displayed(qtbot, win, [20, 20])
-    assert win.state.step == 20
+    assert win.model.step == 20
     qtbot.keyClick(win, Key.Key_Space)
     wait_done(qtbot, win)
-    assert win.state.step == 200 and _displayed(win) == [200, 200]
+    assert win.model.step == 200 and _displayed(win) == [200, 200]
     assert [win.table.values(r)["status"] for r in range(2)] == ["finished", "finished"]
     qtbot.keyClick(win, Key.Key_Left)
     _wait_displayed(qtbot, win, [180, 180])
@@ -54,8 +54,8 @@ def test_runs_of_other_intervals_and_lengths_stay_in_step(qtbot, open_window, tm
     win = open_window(cmp, overrides=())
     qtbot.keyClick(win, Key.Key_Space)
     wait_done(qtbot, win)
-    assert win.state.step == 200 and _displayed(win) == [100, 200]  # the shorter run stays at its last step
-    win.state.set_step(130)
+    assert win.model.step == 200 and _displayed(win) == [100, 200]  # the shorter run stays at its last step
+    win.model.set_step(130)
     _wait_displayed(qtbot, win, [100, 120])  # each shows its last snapshot at or before the cursor
     qtbot.keyClick(win, Key.Key_Home)
     qtbot.keyClick(win, Key.Key_Right)
@@ -76,7 +76,7 @@ def _drag(widget, start: QPoint, end: QPoint, steps: int = 6) -> None:
 def test_rotating_one_view_rotates_all(qtbot, open_window):
     win = open_window(comparison.builtin("weight-decay-vs-none"))
     _wait_displayed(qtbot, win, [0, 0])
-    first, second = (view.view for view in win.views)
+    first, second = (view.view for view in win.spheres.views)
     before = second.camera()
     assert first.camera() == before  # they start from one camera
     with qtbot.waitSignal(first.camera_changed):
@@ -92,11 +92,11 @@ def test_a_failing_run_says_so_and_the_other_runs_to_its_end(qtbot, open_window,
     cmp = Comparison("ok vs diverging", (RunEntry("ok", preset="paper"), RunEntry("bad", config="bad.toml")),
                      base=tmp_path)
     win = open_window(cmp)
-    ok, bad = win.views
+    ok, bad = win.spheres.views
     qtbot.keyClick(win, Key.Key_Space)
     wait_done(qtbot, win)
     assert bad.run.status == "failed" and "diverged" in bad.run.message
-    assert bad.banner.isVisible() and "diverged" in bad.banner.text()
+    assert bad.banner.isVisible() and "diverged" in bad.banner_label.text()
     assert not ok.banner.isVisible()
     assert ok.run.status == "finished" and ok.displayed_step == 200
     assert bad.displayed_step == bad.run.last_step < 200  # its finite history stays on screen
@@ -105,7 +105,7 @@ def test_a_failing_run_says_so_and_the_other_runs_to_its_end(qtbot, open_window,
 
 def test_each_run_pauses_on_its_own(qtbot, open_window):
     win = open_window(comparison.builtin("weight-decay-vs-none"))
-    first, second = win.views
+    first, second = win.spheres.views
     first.pause_button.click()
     assert first.run.status == "paused"
     qtbot.keyClick(win, Key.Key_Space)
@@ -119,9 +119,9 @@ def test_each_run_pauses_on_its_own(qtbot, open_window):
 
 def test_stop_ends_one_run_and_keeps_its_history(qtbot, open_window):
     win = open_window(comparison.builtin("weight-decay-vs-none"))
-    first, second = win.views
+    first, second = win.spheres.views
     first.stop_button.click()
-    assert first.run.status == "stopped" and first.run.worker is None
+    assert first.run.status == "stopped" and first.run not in win.session.drivers
     qtbot.keyClick(win, Key.Key_Space)
     wait_done(qtbot, win)
     assert second.displayed_step == 200 and first.displayed_step == 0
@@ -135,21 +135,21 @@ def test_save_and_reopen_round_trip_through_the_window(qtbot, open_window, tmp_p
     win = open_window(cmp)
     saved = tmp_path / "elsewhere" / "cmp.toml"
     saved.parent.mkdir()
-    assert win.save(saved)
+    assert win.compare_menu.save(saved)
     again = comparison.load(saved)
     assert again.title == "mine" and [e.label for e in again.runs] == ["paper", "slow"]
-    assert win.open_path(saved)
-    assert [view.run.label for view in win.views] == ["paper", "slow"]
-    assert win.views[1].run.config.optim.lr == 0.25  # the config still found from its new place
-    assert "lr = 0.25" in win.views[1].differs.text()
+    assert win.open_comparison(comparison.load(saved), overrides=[])
+    assert [view.run.label for view in win.spheres.views] == ["paper", "slow"]
+    assert win.spheres.views[1].run.config.optim.lr == 0.25  # the config still found from its new place
+    assert "lr = 0.25" in win.spheres.views[1].differs.text()
 
 
 def test_closing_stops_every_worker(qtbot, open_window, no_thread_left_running):
     win = open_window(comparison.builtin("feature-learning-vs-lazy"), overrides=["optim.steps=100000"])
     qtbot.keyClick(win, Key.Key_Space)
-    qtbot.waitUntil(lambda: win.state.step > 0, timeout=10000)
+    qtbot.waitUntil(lambda: win.model.step > 0, timeout=10000)
     threads = list(no_thread_left_running)
     assert len(threads) == 2 and all(t.isRunning() for t in threads)
     win.close()
     assert not any(t.isRunning() for t in threads)
-    assert all(run.worker is None for run in win.state.runs)
+    assert not win.session.drivers

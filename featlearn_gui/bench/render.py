@@ -14,8 +14,7 @@ import numpy as np
 from engine import presets
 from engine.history import RunHistory, Snapshot
 from engine.trainer import Trainer
-
-from ..scene import ViewOptions
+from featlearn_gui.scene import ViewOptions
 
 
 def synthetic_history(m: int, frames: int, seed: int = 0) -> RunHistory:
@@ -52,7 +51,7 @@ def frame_times(renderer: str, m: int = 2000, frames: int = 60, options: ViewOpt
     """
     from PySide6.QtWidgets import QApplication
 
-    from .sphere_view import SphereView, gl_available
+    from featlearn_gui.views.sphere_view import SphereView, gl_available
 
     app = QApplication.instance()
     if app is None:

@@ -9,7 +9,7 @@ import subprocess
 import imageio_ffmpeg
 import numpy as np
 
-from featlearn_gui import comparison
+from featlearn_gui.comparisons import file as comparison
 
 from .conftest import wait_done
 
@@ -40,7 +40,7 @@ def _export(qtbot, win, path, suffix: str, frames: int = 1):
 
 def test_exported_comparison_video_is_side_by_side(qtbot, open_window, tmp_path, settings_isolated):
     win = open_window(comparison.builtin("weight-decay-vs-none"))
-    win.state.toggle_playing()
+    win.model.toggle_playing()
     wait_done(qtbot, win)
     assert _export(qtbot, win, tmp_path / "cmp.mp4", ".mp4", frames=6) == str(tmp_path / "cmp.mp4")
     frames = _decode_mp4(tmp_path / "cmp.mp4")
@@ -52,7 +52,7 @@ def test_exported_comparison_video_is_side_by_side(qtbot, open_window, tmp_path,
 
 def test_overlaid_plots_export_as_a_figure(qtbot, open_window, tmp_path, settings_isolated):
     win = open_window(comparison.builtin("relu-vs-centered"))
-    win.state.toggle_playing()
+    win.model.toggle_playing()
     wait_done(qtbot, win)
     out = _export(qtbot, win, tmp_path / "plots.svg", ".svg")
     text = (tmp_path / "plots.svg").read_text()

@@ -1,6 +1,4 @@
-"""Compare with…: pick the runs of a new comparison among the presets, the experiment on screen, and config or
-run files; at least two.
-"""
+"""Compare with…: pick runs to add beside the ones on screen, among the presets and config or run files."""
 
 from __future__ import annotations
 
@@ -9,19 +7,17 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from engine import presets
-from featlearn_gui.comparison import Comparison, RunEntry
+from featlearn_gui.comparisons.file import RunEntry
 
 Check = QtCore.Qt.CheckState
 ENTRY_ROLE = QtCore.Qt.ItemDataRole.UserRole
 
 
 class ComparePicker(QtWidgets.QDialog):
-    def __init__(self, current: RunEntry | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare with…")
         self.list = QtWidgets.QListWidget()
-        if current is not None:
-            self.add_entry(RunEntry(f"{current.label} (on screen)", **dict([current.source])), checked=True)
         for name in presets.names():
             item = self.add_entry(RunEntry(name, preset=name), checked=False)
             item.setToolTip(presets.description(name))
@@ -33,7 +29,7 @@ class ComparePicker(QtWidgets.QDialog):
         self.buttons.rejected.connect(self.reject)
         self.list.itemChanged.connect(self._on_list_item_changed)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(QtWidgets.QLabel("Tick two or more runs to show side by side:"))
+        layout.addWidget(QtWidgets.QLabel("Tick the runs to show beside the ones on screen:"))
         layout.addWidget(self.list, 1)
         layout.addWidget(add)
         layout.addWidget(self.buttons)
@@ -53,11 +49,6 @@ class ComparePicker(QtWidgets.QDialog):
         items = (self.list.item(i) for i in range(self.list.count()))
         return [item.data(ENTRY_ROLE) for item in items if item.checkState() == Check.Checked]
 
-    def comparison(self) -> Comparison:
-        entries = self.entries()
-        title = " vs ".join(e.label for e in entries)
-        return Comparison(title, tuple(entries), "Picked with Compare with…")
-
     @QtCore.Slot()
     def _on_add_clicked(self) -> None:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
@@ -69,4 +60,4 @@ class ComparePicker(QtWidgets.QDialog):
     @QtCore.Slot()
     def _on_list_item_changed(self, *_args) -> None:
         ok = self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(len(self.entries()) >= 2)
+        ok.setEnabled(len(self.entries()) >= 1)

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from featlearn_gui import comparison
-from featlearn_gui.comparison import RunEntry
+from featlearn_gui.comparisons import file as comparison
 
 
 @pytest.fixture
@@ -42,25 +41,50 @@ def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
     assert bar_titles.index("&Compare") == bar_titles.index("&Presets") + 1
     win = main_window.compare_menu.open_builtin("weight-decay-vs-none")
     qtbot.waitExposed(win)
-    assert [v.run.label for v in win.views] == ["weight decay", "no weight decay"]
+    assert [v.run.label for v in win.spheres.views] == ["weight decay", "no weight decay"]
     win.close()
     qtbot.waitUntil(lambda: not main_window.compare_menu._live_windows())  # deleted on close
 
 
-def test_compare_with_starts_from_the_experiment_on_screen(qtbot, main_window):
-    from featlearn_gui.compare.compare_picker import ComparePicker
+def test_compare_with_adds_the_picked_runs_beside_the_one_on_screen(qtbot, main_window):
+    from featlearn_gui.comparisons.picker import ComparePicker
 
-    current = main_window.compare_menu.current_entry()
-    assert current == RunEntry("paper", preset="paper")
-    picker = ComparePicker(current)
+    picker = ComparePicker()
     qtbot.addWidget(picker)
     ok = picker.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
-    assert not ok.isEnabled()  # one run is no comparison
+    assert not ok.isEnabled()  # nothing picked yet
     lazy = next(picker.list.item(i) for i in range(picker.list.count()) if picker.list.item(i).text() == "lazy")
     lazy.setCheckState(QtCore.Qt.CheckState.Checked)
     assert ok.isEnabled()
-    cmp = picker.comparison()
-    assert [e.source for e in cmp.runs] == [("preset", "paper"), ("preset", "lazy")]
+    paper = main_window.model.selected
+    assert main_window.add_runs(comparison.Comparison("", tuple(picker.entries())))
+    assert [run.label for run in main_window.model.runs] == ["paper", "lazy"]
+    assert main_window.model.selected is paper and main_window.table.isVisibleTo(main_window)
+    assert len({run.colour for run in main_window.model.runs}) == 2
+    saved = main_window.compare_menu.comparison()
+    assert [e.source for e in saved.runs] == [("preset", "paper"), ("preset", "lazy")]
+
+
+def test_a_comparison_window_and_the_main_window_keep_their_own_redraw_throttling(qtbot, main_window):
+    """Each window's LoadGovernor stretches only its own throttles: training flat out in the comparison must not
+    slow (or, every 250 ms, un-slow) the redraws of the main window, which is idle."""
+    main_window.show()
+    other = main_window.compare_menu.open_builtin("weight-decay-vs-none")
+    qtbot.waitExposed(other)
+    other.model.max_steps = 100_000
+    other.model.speed = 0
+    other.model.playing = True
+    qtbot.waitUntil(lambda: other.session.governor.training, timeout=5000)
+    qtbot.waitUntil(lambda: other.session.governor.scale > 1, timeout=5000)
+    assert not main_window.session.governor.training and main_window.session.governor.scale == 1.0
+    for panel in main_window.plots.values():
+        assert panel.throttle.governor is main_window.session.governor
+    for panel in other.plots.values():
+        assert panel.throttle.governor is other.session.governor
+    other.model.playing = False
+    for run in other.model.runs:
+        run.saved = True
+    other.close()
 
 
 def test_scripted_comparison_saves_a_screenshot(tmp_path):

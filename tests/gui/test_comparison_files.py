@@ -3,8 +3,8 @@ import pytest
 from engine.config import ConfigError, RunConfig
 from engine.history import RunHistory
 from engine.trainer import train
-from featlearn_gui import comparison
-from featlearn_gui.comparison import Comparison, RunEntry
+from featlearn_gui.comparisons import file as comparison
+from featlearn_gui.comparisons.file import Comparison, RunEntry
 
 
 def test_builtin_comparisons_name_existing_presets():

@@ -1,6 +1,6 @@
 """Training throughput with the window attached vs the plain engine loop, and the worst GUI-thread stall.
 
-    from featlearn_gui.gui_bench import attached_vs_headless
+    from featlearn_gui.bench.gui import attached_vs_headless
     attached_vs_headless("paper", steps=4000)
     # {'headless_steps_per_s': ..., 'attached_steps_per_s': ..., 'ratio': ..., 'worst_stall_ms': ..., ...}
 
@@ -95,19 +95,19 @@ def attached_steps_per_s(preset: str, steps: int, timeout_s: float = 300.0) -> d
         QtTest.QTest.qWait(SETTLE_MS)
         probe = StallProbe()
         loop = QtCore.QEventLoop()
-        window.state.run_status_changed.connect(loop.quit)
+        window.model.run_changed.connect(lambda run, name: loop.quit())
         QtCore.QTimer.singleShot(int(timeout_s * 1000), loop.quit)
         start, start_cpu = time.perf_counter(), time.thread_time()
         probe.start()
         window.session.train_to(steps)
-        while window.state.status not in ("finished", "failed") and time.perf_counter() - start < timeout_s:
+        while window.model.status not in ("finished", "failed") and time.perf_counter() - start < timeout_s:
             loop.exec()
         elapsed = time.perf_counter() - start
         gui_cpu = time.thread_time() - start_cpu
         probe.stop()
-        reached = window.session.worker.step if window.session.worker is not None else 0
-        frames = window.sphere.frames_drawn
-        window.state.set_history(window.state.history, saved=True)  # nothing to ask about when closing
+        reached = window.model.selected.last_step
+        frames = window.spheres.frames_drawn
+        window.model.selected.saved = True  # nothing to ask about when closing
         window.close()
         window.deleteLater()
         app.processEvents()

@@ -7,23 +7,26 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.metrics import CLOSE_DEG, neuron_metrics
-from featlearn_gui.compare.compare_run import CompareRun
-from featlearn_gui.compare.run_view import STATUS_TEXT
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
+from featlearn_gui.model import AppModel, Run
+from featlearn_gui.panels.run_view import STATUS_TEXT
 
 COLUMNS = ("run", "what differs", "status", "last step", "loss L", "max active angle", "far mass", "far / all mass",
            "captured mass (a*)")
 TIPS = {
-    "max active angle": "largest angle of a neuron with ≥ 1e-3 of the largest mass to its nearest teacher",
+    "max active angle": f"largest angle of a neuron with ≥ {ACTIVE_FRACTION:g} of the largest mass to its nearest "
+                        "teacher",
     "far mass": f"Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher",
     "far / all mass": "far mass as a share of Σ |a_j|‖w_j‖: 0 when every neuron sits on a teacher",
     "captured mass (a*)": f"Σ a_j‖w_j‖ over neurons within {CLOSE_DEG:g}° of each teacher; in brackets a_i*",
 }
 
 
-def final_row(run: CompareRun) -> list[str]:
+def final_row(run: Run) -> list[str]:
     """The row's texts at the run's last announced snapshot."""
     history, index = run.history, max(run.count - 1, 0)
+    if run.count == 0:
+        return [run.label, run.differences[0], STATUS_TEXT[run.status]] + [""] * (len(COLUMNS) - 3)
     snap = history.snapshot(index)
     met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
     total = float(met.mass.sum())
@@ -42,42 +45,60 @@ def _swatch(colour: str) -> QtGui.QIcon:
 
 
 class MetricsTable(QtWidgets.QTableWidget):
-    def __init__(self, runs: list[CompareRun], colours: list[str], parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(len(runs), len(COLUMNS), parent)
-        self.runs = runs
-        self._shown: list[tuple | None] = [None] * len(runs)
+    """One row per run of the model, in its order; clicking a row selects that run. Shown when N > 1."""
+
+    def __init__(self, model: AppModel, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.model = model
+        self._shown: dict[Run, tuple] = {}
         self.setHorizontalHeaderLabels(list(COLUMNS))
         for c, name in enumerate(COLUMNS):
             self.horizontalHeaderItem(c).setToolTip(TIPS.get(name, ""))
         self.verticalHeader().hide()
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window's step actions
         self.setAlternatingRowColors(True)
+        # Never wider than the window makes room for: the columns scroll instead of widening the window.
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for r, colour in enumerate(colours[: len(runs)]):
+        self.cellClicked.connect(self._on_cell_clicked)
+        self.refresh()
+
+    def refresh(self, grown: bool = True) -> None:
+        """Rows for the runs on screen; recompute those whose run changed status or (`grown`) recorded more."""
+        runs = list(self.model.runs)
+        if self.rowCount() != len(runs) or list(self._shown) != runs:
+            self._rebuild(runs)
+        for r, run in enumerate(runs):
+            key = (run.count, run.status, run.label, run.differences)
+            shown = self._shown.get(run)
+            if key == shown or (not grown and shown is not None and shown[1:] == key[1:]):
+                continue
+            self._shown[run] = key
+            for c, text in enumerate(final_row(run)):
+                self.item(r, c).setText(text)
+            self.item(r, 0).setIcon(_swatch(run.colour))
+            self.item(r, 2).setToolTip(run.message)
+            self.item(r, 1).setToolTip(run.differences[1])
+        self.setMaximumHeight(self.preferred_height())
+
+    def _rebuild(self, runs: list[Run]) -> None:
+        self.setRowCount(len(runs))
+        self._shown = {run: () for run in runs}
+        for r in range(len(runs)):
             for c in range(len(COLUMNS)):
                 item = QtWidgets.QTableWidgetItem()
                 if c >= 3:
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(r, c, item)
-            self.item(r, 0).setIcon(_swatch(colour))
-        self.refresh()
 
-    def refresh(self, grown: bool = True) -> None:
-        """Recompute rows whose run changed status or (with `grown`) recorded more snapshots."""
-        for r, run in enumerate(self.runs):
-            key = (run.count, run.status)
-            shown = self._shown[r]
-            if key == shown or (not grown and shown is not None and shown[1] == run.status):
-                continue
-            self._shown[r] = key
-            for c, text in enumerate(final_row(run)):
-                self.item(r, c).setText(text)
-            self.item(r, 2).setToolTip(run.message)
-            self.item(r, 1).setToolTip(run.differences[1])
+    def _on_cell_clicked(self, row: int, _column: int) -> None:
+        if row < len(self.model.runs):
+            self.model.selected = self.model.runs[row]
 
     def values(self, r: int) -> dict[str, str]:
         """Row r as {column: text} (tests)."""
@@ -86,5 +107,3 @@ class MetricsTable(QtWidgets.QTableWidget):
     def preferred_height(self) -> int:
         rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
         return rows + self.horizontalHeader().height() + 2 * self.frameWidth() + 2
-
-

@@ -1,0 +1,126 @@
+"""The Compare menu of a window: the built-in comparisons (titles, descriptions as tooltips), Open comparison…,
+Save comparison… (the runs of this window) and Compare with… (add runs beside the ones on screen).
+
+A built-in or opened comparison opens in a new window (the same MainWindow class, holding the comparison's runs):
+a comparison is a document of its own, and opening it must neither discard nor bury the run on screen.
+Compare with… adds runs to this window, beside the run the person is looking at.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from engine.config import ConfigError
+from featlearn_gui import prompts
+from featlearn_gui.comparisons import file as comparison_file
+from featlearn_gui.comparisons.file import Comparison, RunEntry
+
+COMPARISON_FILTER = "Comparison (*.toml)"
+
+
+class CompareMenu(QtCore.QObject):
+    """Builds the menu on `window` (a MainWindow) and keeps the windows it opened."""
+
+    def __init__(self, window: QtWidgets.QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.windows: list[QtWidgets.QMainWindow] = []
+        self.menu = QtWidgets.QMenu("&Compare", window)
+        bar = window.menuBar()
+        run_menu = next((a for a in bar.actions() if a.text() == "&Run"), None)
+        bar.insertMenu(run_menu, self.menu) if run_menu is not None else bar.addMenu(self.menu)
+        self.menu.setToolTipsVisible(True)
+        for name in comparison_file.builtin_names():
+            cmp = comparison_file.builtin(name)
+            action = self.menu.addAction(cmp.title)
+            action.setToolTip(cmp.description)
+            action.triggered.connect(functools.partial(self.open_builtin, name))
+        self.menu.addSeparator()
+        self.menu.addAction("Compare &with…").triggered.connect(self.pick_dialog)
+        self.menu.addAction("Open comparison…").triggered.connect(self.open_dialog)
+        self.menu.addAction("Save comparison…").triggered.connect(self.save_dialog)
+        QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)  # no worker outlives the app
+
+    # --- opening in a new window ----------------------------------------------------------------------------
+
+    def show(self, comparison: Comparison) -> QtWidgets.QMainWindow | None:
+        window = type(self.window)(self.window.settings, renderer=self.window.model.renderer, restore=False)
+        if not window.open_comparison(comparison):
+            window.session.shutdown()
+            window.deleteLater()
+            return None
+        window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.windows.append(window)
+        window.destroyed.connect(self._on_window_destroyed)
+        window.show()
+        return window
+
+    def open_builtin(self, name: str) -> QtWidgets.QMainWindow | None:
+        return self.show(comparison_file.builtin(name))
+
+    def open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a comparison", "", COMPARISON_FILTER)
+        if not path:
+            return
+        try:
+            self.show(comparison_file.load(path))
+        except ConfigError as exc:
+            prompts.show_error(self.window, "Cannot open the comparison", str(exc))
+
+    # --- this window's runs ---------------------------------------------------------------------------------
+
+    def pick_dialog(self) -> None:
+        from featlearn_gui.comparisons.picker import ComparePicker
+
+        picker = ComparePicker(self.window)
+        if picker.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.window.add_runs(Comparison("", tuple(picker.entries())))
+
+    def comparison(self) -> Comparison:
+        """This window's runs as a comparison (ConfigError naming a run that has no file or preset to name)."""
+        entries = []
+        for run in self.window.model.runs:
+            kind, value = run.source if run.source[0] else (("run", str(run.path)) if run.path else ("", ""))
+            if not kind:
+                raise ConfigError(f"run {run.label!r} was edited in the app: save its run or config first, "
+                                  "so the comparison can name it")
+            entries.append(RunEntry(run.label, **{kind: value}))
+        model = self.window.model
+        title = model.title or " vs ".join(entry.label for entry in entries)
+        return Comparison(title, tuple(entries), model.description)
+
+    def save(self, path: str | Path) -> bool:
+        """Write this window's runs as a comparison TOML; paths are written relative to it where they can be."""
+        path = Path(path)
+        try:
+            comparison_file.save(comparison_file.rebased(self.comparison(), path.parent), path)
+        except (ConfigError, OSError) as exc:
+            prompts.show_error(self.window, "Cannot save the comparison", f"{path}: {exc}")
+            return False
+        return True
+
+    def save_dialog(self) -> None:
+        name = (self.window.model.title or "comparison").lower().replace(" ", "-") + ".toml"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the comparison", name, COMPARISON_FILTER)
+        if path:
+            self.save(path if path.endswith(".toml") else path + ".toml")
+
+    # --- the windows ----------------------------------------------------------------------------------------
+
+    def _live_windows(self) -> list:
+        import shiboken6
+
+        self.windows = [w for w in self.windows if shiboken6.isValid(w)]
+        return self.windows
+
+    @QtCore.Slot(QtCore.QObject)
+    def _on_window_destroyed(self, *_args) -> None:
+        self._live_windows()
+
+    @QtCore.Slot()
+    def close_all(self) -> None:
+        for win in list(self._live_windows()):
+            win.close()

@@ -1,0 +1,157 @@
+"""The runs' spheres side by side (one RunView each, in the model's order) with one shared camera.
+
+Dragging or zooming any sphere turns them all; each shows its run's snapshot at the model's step cursor. Redraws
+are throttled (featlearn_gui.throttle) and skip views whose snapshot and options have not changed, so a burst of
+changes draws one frame. The renderer the model asks for applies to every view.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from PySide6 import QtCore, QtWidgets
+
+from featlearn_gui import prompts
+from featlearn_gui.model import AppModel, Run
+from featlearn_gui.panels.run_view import RunView
+from featlearn_gui.session import Session
+from featlearn_gui.throttle import Throttle
+
+SPHERE_INTERVAL_MS = 33  # the spheres are what people watch: 30 frames a second, one per event-loop pass at most
+SPHERE_SLOWEST_MS = 100  # however hard training runs, the spheres keep 10 frames a second
+
+
+class SpheresPanel(QtWidgets.QWidget):
+    def __init__(self, model: AppModel, session: Session, renderer: str = "auto",
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model, self.session = model, session
+        self.views: list[RunView] = []
+        self.frames_drawn = 0
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self.throttle = Throttle(SPHERE_INTERVAL_MS, self.draw, self, max_interval_ms=SPHERE_SLOWEST_MS,
+                                 governor=session.governor)
+        model.renderer = renderer
+        for signal, slot in ((model.events.step, self.throttle.request), (model.events.options, self.throttle.request),
+                             (model.events.selected, self._on_model_selected_changed),
+                             (model.events.renderer, self._on_model_renderer_changed),
+                             (model.run_changed, self._on_model_run_changed),
+                             (model.runs.events, self._on_model_runs_changed)):
+            signal.connect(slot)
+        self._on_model_runs_changed()
+
+    @property
+    def view(self):
+        """The first run's SphereView (the camera every view shares)."""
+        return self.views[0].view if self.views else None
+
+    # --- the views ------------------------------------------------------------------------------------------
+
+    def _on_model_runs_changed(self, *_args) -> None:
+        """Runs came, went or moved: keep one view per run, reusing the views of runs still there."""
+        by_run = {view.run: view for view in self.views}
+        camera = self.view.camera() if self.views else None
+        for view in self.views:
+            self._grid.removeWidget(view)
+        views = [by_run.pop(run, None) or self._make_view(run) for run in self.model.runs]
+        for view in by_run.values():  # runs that left
+            had_focus = view.isAncestorOf(QtWidgets.QApplication.focusWidget())
+            view.run.events.disconnect(view._on_run_changed)
+            view.hide()
+            view.deleteLater()
+            if had_focus:
+                self.setFocus()  # not the next widget in the chain (a step box would take the arrow keys)
+        self.views = views
+        columns = len(views) if len(views) <= 3 else (len(views) + 1) // 2
+        for i, view in enumerate(views):
+            self._grid.addWidget(view, i // columns, i % columns)
+            view.header.setVisible(len(views) > 1)
+        for c in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)  # equal widths: equal spheres
+        if views:
+            if camera is not None:
+                self.views[0].view.set_camera(*camera)
+            self._share_camera(self.views[0])
+        self._on_model_selected_changed()
+        self.throttle.request()
+
+    def _make_view(self, run: Run) -> RunView:
+        view = RunView(run, self.model.renderer)
+        view.view.camera_changed.connect(functools.partial(self._on_view_camera_changed, view))
+        view.view.renderer_changed.connect(self._on_view_renderer_changed)
+        view.pause_toggled.connect(functools.partial(self._on_view_pause_toggled, run))
+        view.stop_requested.connect(functools.partial(self.session.stop_run, run))
+        view.remove_requested.connect(functools.partial(self._on_view_remove_requested, run))
+        view.clicked.connect(functools.partial(self._on_view_clicked, run))
+        self.model.renderer_in_use = view.view.renderer
+        return view
+
+    # --- drawing --------------------------------------------------------------------------------------------
+
+    def _on_model_run_changed(self, run: Run, name: str) -> None:
+        if name == "count":
+            self.throttle.request()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.throttle.request()  # catch up with what changed while hidden
+
+    def draw(self) -> None:
+        """Draw each run at the cursor now (skipped while hidden: showEvent catches up)."""
+        if not self.isVisible():
+            return
+        for view in self.views:
+            if view.draw(self.model.step, self.model.options):
+                self.frames_drawn += 1
+
+    def flush(self) -> None:
+        self.throttle.flush()
+        self.draw()
+
+    # --- the camera, the renderer, the selection ------------------------------------------------------------
+
+    def _on_view_camera_changed(self, source: RunView) -> None:
+        self._share_camera(source)
+
+    def _share_camera(self, source: RunView) -> None:
+        azimuth, elevation, distance = source.view.camera()
+        for view in self.views:
+            if view is not source:
+                view.view.set_camera(azimuth, elevation, distance)  # does not emit: no echo
+
+    def reset_camera(self) -> None:
+        if self.views:
+            self.views[0].view.reset_camera()  # emits camera_changed: the others follow
+
+    def _on_model_renderer_changed(self, name: str) -> None:
+        for view in self.views:
+            if name != view.view.renderer or name == "auto":
+                view.view.set_renderer(name)
+                view.drawn = None
+        if self.views:
+            self.model.renderer_in_use = self.views[0].view.renderer
+        self.throttle.request()
+
+    @QtCore.Slot(str)
+    def _on_view_renderer_changed(self, name: str) -> None:
+        self.model.renderer_in_use = name
+
+    def _on_model_selected_changed(self, *_args) -> None:
+        several = len(self.views) > 1
+        for view in self.views:
+            view.set_selected(several and view.run is self.model.selected)
+
+    def _on_view_clicked(self, run: Run) -> None:
+        self.model.selected = run
+
+    def _on_view_pause_toggled(self, run: Run, paused: bool) -> None:
+        if paused:
+            self.session.pause_run(run)
+        else:
+            self.session.resume_run(run)
+
+    def _on_view_remove_requested(self, run: Run) -> None:
+        if len(self.model.runs) > 1 and (not run.has_unsaved_work or prompts.ask_discard(self, f"remove {run.label}")):
+            self.session.remove(run)

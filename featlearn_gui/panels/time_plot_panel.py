@@ -1,0 +1,223 @@
+"""A dock of plots against the training step: the `TimePlot` definitions of featlearn_gui.plots, one curve per run.
+
+Every plot carries a dashed cursor at the step on screen, which can be dragged to scrub. With one run each line
+has its own colour; with several, a run's lines take the run's colour and a legend names the runs.
+
+Ranges follow the data in steps (`steady_range`), not exactly: an axis whose range changes must lay out and paint
+its tick labels again, the slowest part of a plot, so a growing run changes them a dozen times, not every frame.
+Zooming or panning by hand switches that off for the plot until its "A" button (or a new set of runs) switches it
+back. The export dashboard draws the same panel, offscreen (`draw_now`).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from engine.metrics_series import MetricsSeries
+from featlearn_gui.model import AppModel, Run
+from featlearn_gui.palette import CURSOR, FOREGROUND
+from featlearn_gui.panels._plotting import (
+    PLOT_BUSY_INTERVAL_MS,
+    PLOT_INTERVAL_MS,
+    RANGE_PADDING,
+    TidyLogAxis,
+    embed_canvas,
+    nice_ceiling,
+    place_cursors,
+    steady_range,
+    style_plot,
+    training_flat_out,
+)
+from featlearn_gui.plots import TIME_PLOTS, RunSeries, TimePlot
+from featlearn_gui.throttle import LoadGovernor, Throttle
+
+DASH, SOLID = QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.SolidLine
+
+
+class TimePlotPanel(QtWidgets.QWidget):
+    def __init__(self, model: AppModel, keys: tuple[str, ...], governor: LoadGovernor | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model, self.governor = model, governor
+        self.specs: list[TimePlot] = [TIME_PLOTS[key] for key in keys]
+        self.canvas = embed_canvas(self)
+        self.plots: list[pg.PlotItem] = []
+        self.cursors: list[pg.InfiniteLine] = []
+        self._ranges: list[tuple | None] = []  # the steady (x, y) range set on each plot, None when user-ranged
+        self._curves: dict[tuple[int, int], list[pg.PlotDataItem]] = {}  # (plot, run position) -> its lines
+        self._guides: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._metrics: weakref.WeakKeyDictionary[Run, MetricsSeries] = weakref.WeakKeyDictionary()
+        for i, spec in enumerate(self.specs):
+            self._add_plot(spec, last=i == len(self.specs) - 1)
+        self.setToolTip("\n".join(spec.tooltip for spec in self.specs if spec.tooltip))
+        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS,
+                                 governor=governor)
+        self._stale_data = True
+        self._stale_runs = True
+        model.events.step.connect(self._on_model_step_changed)
+        model.run_changed.connect(self._on_model_run_changed)
+        model.runs.events.connect(self._on_model_runs_changed)
+
+    def _add_plot(self, spec: TimePlot, last: bool) -> None:
+        if self.plots:
+            self.canvas.nextRow()
+        plot = style_plot(self.canvas.addPlot(axisItems={"left": TidyLogAxis("left")}), spec.y_label)
+        if not last:  # stacked plots share the step axis: label it once, under the bottom one
+            plot.getAxis("bottom").setStyle(showValues=False)
+            plot.setLabel("bottom", "")
+        if self.plots:
+            plot.setXLink(self.plots[0])
+        legend = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND, brush=pg.mkBrush(255, 255, 255, 215))
+        legend.setLabelTextSize("8pt")
+        cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(CURSOR, width=1, style=DASH),
+                                 hoverPen=pg.mkPen(CURSOR, width=2))
+        cursor.setZValue(10)
+        plot.addItem(cursor, ignoreBounds=True)
+        cursor.sigDragged.connect(self._on_cursor_dragged)
+        plot.disableAutoRange()  # steady_range instead, in _settle_ranges
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
+        self.plots.append(plot)
+        self.cursors.append(cursor)
+        self._ranges.append(())
+
+    # --- model events ---------------------------------------------------------------------------------------
+
+    def _on_model_runs_changed(self, *_args) -> None:
+        self._stale_runs = self._stale_data = True
+        self.throttle.request()
+
+    def _on_model_run_changed(self, run: Run, name: str) -> None:
+        if name in ("count", "status", "label", "colour"):
+            self._stale_data = True
+            self._stale_runs |= name in ("label", "colour")
+            self.throttle.request()
+
+    def _on_model_step_changed(self, step: int) -> None:
+        self.throttle.request()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
+
+    # --- drawing --------------------------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        if self.isVisible():  # nobody sees it otherwise: spend nothing (the GIL is the training threads')
+            self.draw_now()
+
+    def draw_now(self) -> None:
+        """Bring every curve and cursor up to date, visible or not (exports paint the panel offscreen)."""
+        if self._stale_runs:
+            self._stale_runs = False
+            self._rebuild()
+        if self._stale_data:
+            self._stale_data = False
+            self._update_curves()
+            self._settle_ranges()
+        place_cursors(self.cursors, self.model.step)
+
+    def _series(self) -> list[RunSeries]:
+        series = []
+        for run in self.model.runs:
+            metrics = self._metrics.get(run)
+            if metrics is None or metrics.history is not run.history:
+                metrics = self._metrics[run] = MetricsSeries(run.history)
+            metrics.update()
+            series.append(RunSeries(run.history, metrics, run.count))
+        return series
+
+    def _rebuild(self) -> None:
+        """A run came, went, moved or was renamed: new curve items (and legend entries) for every run."""
+        for (p, _r), items in self._curves.items():
+            for item in items:
+                self.plots[p].removeItem(item)
+        for plot, guide in self._guides:
+            plot.removeItem(guide)
+        self._curves.clear()
+        self._guides = []
+        selected = self.model.selected
+        for plot, spec in zip(self.plots, self.specs):
+            for guide in spec.guides(selected.history) if selected is not None else []:
+                line = plot.addLine(y=guide.y, pen=pg.mkPen(guide.colour, width=1, style=QtCore.Qt.PenStyle.DotLine))
+                self._guides.append((plot, line))
+        self._ranges = [() for _ in self.plots]
+
+    def _update_curves(self) -> None:
+        runs, series = list(self.model.runs), self._series()
+        several = len(runs) > 1
+        for p, (plot, spec) in enumerate(zip(self.plots, self.specs)):
+            log = spec.log(series)
+            if plot.ctrl.logYCheck.isChecked() != log:
+                plot.setLogMode(y=log)
+            for r, (run, data) in enumerate(zip(runs, series)):
+                lines = spec.lines(data) if data.count else []
+                items = self._curves.setdefault((p, r), [])
+                while len(items) < len(lines):
+                    line = lines[len(items)]
+                    first = not items
+                    name = (run.label if first else None) if several else line.label
+                    colour = run.colour if several else line.colour
+                    pen = pg.mkPen(colour, width=1.6, style=DASH if line.dash else SOLID)
+                    items.append(plot.plot([], [], pen=pen, name=name))
+                for item, line in zip(items, lines):
+                    item.setData(line.x, line.y)
+
+    @QtCore.Slot(object)
+    def _on_view_range_changed_manually(self, _mask) -> None:
+        for i, plot in enumerate(self.plots):
+            if plot.getViewBox() is self.sender():
+                self._ranges[i] = None  # the person zoomed or panned: leave the range to them
+
+    def _settle_ranges(self) -> None:
+        """Give each automatically ranged plot a steady range around its data (see `steady_range`)."""
+        model = self.model
+        last_step = float(model.last_step)
+        planned = max([float(model.stop_step(run)) for run in model.runs] + [last_step, 1.0])
+        # Training flat out, the axes show the whole planned run at once and y ranges only grow: a range that follows
+        # the run would re-render every plot's tick labels (the costliest paint, GIL held) again and again while
+        # training waits. Once it stops the ranges settle around the data again.
+        flat_out = training_flat_out(model, self.governor)
+        x_high = planned if flat_out else min(nice_ceiling(max(last_step, 1.0)), planned)
+        for i, plot in enumerate(self.plots):
+            view = plot.getViewBox()
+            if any(view.autoRangeEnabled()):  # the plot's "A" button: back to steady automatic ranges
+                view.disableAutoRange()
+                self._ranges[i] = ()
+            if self._ranges[i] is None:
+                continue
+            y = self._y_bounds(plot)
+            if y is None:
+                continue
+            log = plot.ctrl.logYCheck.isChecked()
+            previous = self._ranges[i] or (None, None)
+            x_range = (0.0, x_high)
+            y_range = steady_range(*y, previous[1], log, expand_only=flat_out)
+            if (x_range, y_range) != self._ranges[i]:
+                self._ranges[i] = (x_range, y_range)
+                view.setRange(xRange=x_range, yRange=y_range, padding=RANGE_PADDING)
+
+    @staticmethod
+    def _y_bounds(plot: pg.PlotItem) -> tuple[float, float] | None:
+        """Smallest and largest finite y of the plot's curves and horizontal lines, in view coordinates."""
+        log = plot.ctrl.logYCheck.isChecked()
+        values = [np.asarray(item.yData, dtype=float) for item in plot.listDataItems() if item.yData is not None]
+        values += [np.array([line.value()]) for line in plot.items
+                   if isinstance(line, pg.InfiniteLine) and line.angle == 0]
+        values = [v for v in values if v.size]
+        if not values:
+            return None
+        y = np.concatenate(values)
+        y = y[np.isfinite(y) & (y > 0)] if log else y[np.isfinite(y)]
+        if y.size == 0:
+            return None
+        lo, hi = float(y.min()), float(y.max())
+        return (math.log10(lo), math.log10(hi)) if log else (lo, hi)
+
+    def _on_cursor_dragged(self, line: pg.InfiniteLine) -> None:
+        self.model.set_step(int(round(line.value())))
+        place_cursors(self.cursors, self.model.step)  # snap the line to the recorded step
