@@ -64,7 +64,7 @@ class MetricsTable(QtWidgets.QTableWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.cellClicked.connect(self._on_cell_clicked)
         self.refresh()
 
@@ -84,7 +84,7 @@ class MetricsTable(QtWidgets.QTableWidget):
             self.item(r, 0).setIcon(_swatch(run.colour))
             self.item(r, 2).setToolTip(run.message)
             self.item(r, 1).setToolTip(run.differences[1])
-        self.setMaximumHeight(self.preferred_height())
+        self.setFixedHeight(self.preferred_height())
 
     def _rebuild(self, runs: list[Run]) -> None:
         self.setRowCount(len(runs))
@@ -106,4 +106,6 @@ class MetricsTable(QtWidgets.QTableWidget):
 
     def preferred_height(self) -> int:
         rows = sum(self.rowHeight(r) for r in range(self.rowCount()))
-        return rows + self.horizontalHeader().height() + 2 * self.frameWidth() + 2
+        scroll = self.horizontalScrollBar()
+        bar = scroll.sizeHint().height() if scroll.maximum() > 0 else 0  # columns wider than the window scroll
+        return rows + self.horizontalHeader().height() + 2 * self.frameWidth() + 2 + bar

@@ -66,8 +66,7 @@ class RunView(QtWidgets.QFrame):
         self.swatch.setFixedSize(14, 14)
         self.swatch.setToolTip("this run's colour in the plots and the table")
         self.title = QtWidgets.QLabel()
-        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.title.setMinimumWidth(60)
+        self.title.setMinimumWidth(60)  # below its text's width when the window is narrow: the views stay equal
         self.title.setStyleSheet("font-size: 11pt;")
         self.differs = QtWidgets.QLabel()
         self.differs.setStyleSheet("color: #555;")
