@@ -262,7 +262,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             _fail(key, value, f"a {type(default).__name__}")
         return value
     if isinstance(default, float):
-        if not isinstance(value, (int, float)):
+        if not _is_number(value) or not _fits_float(value):
             _fail(key, value, "a number")
         return float(value)
     if isinstance(default, int):
@@ -282,16 +282,25 @@ def _coerce_list(key: str, value: Any) -> Any:
     if not isinstance(value, list):
         _fail(key, value, "a list")
     if key == "teacher.directions":
-        if not all(isinstance(v, list) and all(_is_number(x) for x in v) for v in value):
+        if not all(isinstance(v, list) and all(_is_number(x) and _fits_float(x) for x in v) for v in value):
             _fail(key, value, "a list of vectors, e.g. [[1, 0, 0], [0, 1, 0]]")
         return [[float(x) for x in v] for v in value]
-    if not all(_is_number(x) for x in value):
+    if not all(_is_number(x) and _fits_float(x) for x in value):
         _fail(key, value, "a list of numbers")
     return [int(x) for x in value] if key == "teacher.signs" else [float(x) for x in value]
 
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _fits_float(x: float) -> bool:
+    """Whether a number converts to a float: TOML integers of 400 digits do not."""
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    return True
 
 
 def from_dict(data: dict[str, Any], base: RunConfig | None = None) -> RunConfig:

@@ -224,7 +224,8 @@ def _check_header(path: Path, data: dict[str, np.ndarray]) -> RunConfig:
     try:
         return config_mod.loads(str(text), source="its config_toml")
     except config_mod.ConfigError as exc:
-        raise RunFileError(f"{path}: {exc}") from None
+        where = "" if "config_toml" in str(exc) else "in its config_toml, "
+        raise RunFileError(f"{path}: {where}{exc}") from None
 
 
 def _check_arrays(path: Path, data: dict[str, np.ndarray], cfg: RunConfig) -> None:
