@@ -136,7 +136,7 @@ def check_threads(requested: int) -> None:
 
 
 def _cmd_run(args) -> int:
-    from .saving import check_destination
+    from .saving import check_destination, signals_held
 
     cfg = load_run_config(args.preset, args.config, args.set)
     check_threads(args.threads)
@@ -149,7 +149,8 @@ def _cmd_run(args) -> int:
     trainer = Trainer(cfg)
     history = trainer.new_history()
     code, message = _train(trainer, history, quiet=args.quiet)
-    return _finish_run(history, out, code, message, quiet=args.quiet)
+    with signals_held() as held:  # a second Ctrl+C must not cost the run: it is taken once the file is complete
+        return _finish_run(history, out, code, message, held, quiet=args.quiet)
 
 
 def _run_file_bytes(cfg) -> int:
@@ -182,15 +183,14 @@ def _train(trainer, history, quiet: bool) -> tuple[int, str | None]:
     return EXIT_OK, None
 
 
-def _finish_run(history, out: Path, code: int, message: str | None, quiet: bool) -> int:
-    """Save what was trained (signals held back meanwhile) and say what happened in one line."""
-    from .saving import describe_failure, save_run, signals_held
+def _finish_run(history, out: Path, code: int, message: str | None, held, quiet: bool) -> int:
+    """Save what was trained (signals held back meanwhile, in `held`) and say what happened in one line."""
+    from .saving import describe_failure, save_run
 
     if not len(history):
         print(f"featlearn run: {message}; nothing was trained, so nothing was written", file=sys.stderr)
         return code
-    with signals_held() as held:
-        result = save_run(history, out)
+    result = save_run(history, out)
     if held.signum is not None and code == EXIT_OK:
         code, message = 128 + held.signum, "interrupted while saving"
     if not result.ok:
