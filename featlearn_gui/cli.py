@@ -216,14 +216,23 @@ def _cmd_presets() -> int:
 
 
 def _cmd_info(args) -> int:
+    import numpy as np
+
     from engine.history import RunHistory
     from engine.metrics import neuron_metrics
 
     history = RunHistory.load(args.run_file)
     cfg, snap = history.config, history.snapshot(-1)
-    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, cfg.is_even)
+    with np.errstate(all="ignore"):  # a diverged run's last state may overflow: inf is printed, not warned about
+        met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, cfg.is_even)
+        _print_info(args.run_file, history, met)
+    return EXIT_OK
+
+
+def _print_info(run_file: str, history, met) -> None:
+    cfg, snap = history.config, history.snapshot(-1)
     total = met.mass.sum()
-    print(f"run file      {args.run_file}")
+    print(f"run file      {run_file}")
     print(
         f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
         f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}"
@@ -237,7 +246,6 @@ def _cmd_info(args) -> int:
     print("captured mass per teacher (target a*):")
     for i, (got, want) in enumerate(zip(met.captured, history.teacher.a)):
         print(f"  teacher {i + 1}   {got:+.4f}   (a* = {want:+.4f}, error {abs(got - want) / abs(want):.2%})")
-    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -81,3 +81,14 @@ def test_commands_that_train_nothing_do_not_import_torch(run_file, argv):
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "HEAVY", result.stderr
     assert result.stdout  # it did answer
+
+
+def test_info_of_a_blown_up_state_prints_numbers_not_warnings(run_file, tmp_path):
+    with np.load(run_file) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["student_w"] = arrays["student_w"] * 1e200  # finite, but its squares overflow
+    huge = tmp_path / "huge.npz"
+    np.savez(huge, **arrays)
+    result = featlearn("info", str(huge))
+    assert result.returncode == 0 and result.stderr == ""
+    assert "max angle" in result.stdout and "nan" not in result.stdout.split("far mass")[1].split("\n")[0]

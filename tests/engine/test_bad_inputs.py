@@ -63,3 +63,12 @@ def test_divergence_later_still_suggests_a_smaller_step():
     with np.errstate(all="ignore"), pytest.raises(Diverged, match=r"smaller optim.lr \(now 500\)") as info:
         list(trainer.run())
     assert info.value.step > 0
+
+
+def test_directions_and_norms_of_huge_and_tiny_neurons():
+    from engine.metrics import unit_rows
+
+    directions, norms = unit_rows(np.array([[1e300, 1e300, 0], [1e-320, 0, 0], [0, 0, 0]]))
+    np.testing.assert_allclose(directions, [[2**-0.5, 2**-0.5, 0], [1, 0, 0], [0, 0, 0]])
+    np.testing.assert_allclose(norms[:1], [2**0.5 * 1e300])
+    assert norms[1] > 0 and norms[2] == 0
