@@ -21,8 +21,8 @@ from .exit_codes import (
     EXIT_OK,
     EXIT_TERMINATED,
     Terminated,
-    raise_on_sigterm,
     signal_exit_code,
+    sigterm_raises,
 )
 
 __all__ = ["EXIT_DIVERGED", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_TERMINATED", "main"]
@@ -69,8 +69,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    raise_on_sigterm()
     args = _parser().parse_args(argv)
+    with sigterm_raises():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run the command; every error a user can cause or fix becomes one line and its exit code."""
     from engine.config import ConfigError
     from engine.history import RunFileError
 

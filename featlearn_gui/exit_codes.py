@@ -8,7 +8,9 @@ is still written); 130 interrupted (Ctrl+C, SIGINT); 143 terminated (SIGTERM). 1
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -19,16 +21,21 @@ EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
 class Terminated(BaseException):
-    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT (see `raise_on_sigterm`)."""
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT (see `sigterm_raises`)."""
 
 
 def _on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
-def raise_on_sigterm() -> None:
-    """Turn SIGTERM into a `Terminated` exception, so that `finally` blocks run and work can be saved."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Within: SIGTERM raises `Terminated`, so that `finally` blocks run and work can be saved (main thread)."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def signal_exit_code(exc: BaseException) -> int:
