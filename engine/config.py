@@ -144,7 +144,10 @@ LOWER: dict[str, tuple[float, bool]] = {
     "optim.ridge": (0, True),
     "record.every": (1, True),
 }
-UPPER: dict[str, float] = {"optim.decay_factor": 1.0, "teacher.min_angle_deg": 90.0}
+# torch seeds its generator with a 64-bit signed integer.
+UPPER: dict[str, float] = {"optim.decay_factor": 1.0, "teacher.min_angle_deg": 90.0, "seed": 2**63 - 1}
+# Two teacher directions closer than this (modulo ± for even σ) are the same feature.
+SAME_DIRECTION_COS = 1.0 - 1e-12
 
 
 def key_help(key: str) -> str:
@@ -154,7 +157,8 @@ def key_help(key: str) -> str:
     if key in LOWER:
         low, inclusive = LOWER[key]
         text = f"a number {'>=' if inclusive else '>'} {low:g}"
-        return text + (f" and <= {UPPER[key]:g}" if key in UPPER else "")
+        upper = UPPER.get(key)
+        return text + (f" and <= {upper if isinstance(upper, int) else f'{upper:g}'}" if upper is not None else "")
     return "see README.md"
 
 
@@ -167,9 +171,33 @@ def _check_scalar(key: str, value: Any) -> None:
         _fail(key, value, key_help(key))
     if key in LOWER:
         low, inclusive = LOWER[key]
-        ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+        finite = isinstance(value, int) or math.isfinite(value)  # an int of 400 digits cannot become a float
+        ok = finite and (value >= low if inclusive else value > low)
         if not ok or (key in UPPER and value > UPPER[key]):
             _fail(key, value, key_help(key))
+
+
+def _unit(v: list[float]) -> list[float]:
+    """v / ‖v‖, scaled first so that neither 1e308 nor 1e-320 entries overflow or vanish."""
+    top = max(abs(x) for x in v)
+    scaled = [x / top for x in v]
+    norm = math.hypot(*scaled)
+    return [x / norm for x in scaled]
+
+
+def _check_distinct_directions(directions: list[list[float]], even: bool, activation: str) -> None:
+    """Refuse two teacher directions that are the same feature: parallel, or opposite when σ is even."""
+    units = [_unit(v) for v in directions]
+    for i in range(len(units)):
+        for j in range(i):
+            cos = sum(x * y for x, y in zip(units[i], units[j]))
+            if (abs(cos) if even else cos) >= SAME_DIRECTION_COS:
+                how = "parallel" if cos > 0 else f"opposite, the same feature for the even activation {activation}"
+                _fail(
+                    "teacher.directions",
+                    directions,
+                    f"distinct directions, but rows {j + 1} and {i + 1} are {how}",
+                )
 
 
 def validate(cfg: RunConfig) -> None:
@@ -188,6 +216,7 @@ def validate(cfg: RunConfig) -> None:
             _fail("teacher.directions", t.directions, f"{t.width} vectors of length {t.dim} (teacher.width x dim)")
         if any(not all(math.isfinite(x) for x in v) or math.hypot(*v) == 0 for v in t.directions):
             _fail("teacher.directions", t.directions, "non-zero finite vectors")
+        _check_distinct_directions(t.directions, cfg.is_even, cfg.model.activation)
     if s.width < t.width:
         _fail("student.width", s.width, f"at least teacher.width = {t.width} neurons")
     symmetric = s.init == "symmetric" or cfg.optim.mode == "three_stage"
@@ -233,7 +262,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             _fail(key, value, f"a {type(default).__name__}")
         return value
     if isinstance(default, float):
-        if not isinstance(value, (int, float)):
+        if not _is_number(value) or not _fits_float(value):
             _fail(key, value, "a number")
         return float(value)
     if isinstance(default, int):
@@ -253,16 +282,25 @@ def _coerce_list(key: str, value: Any) -> Any:
     if not isinstance(value, list):
         _fail(key, value, "a list")
     if key == "teacher.directions":
-        if not all(isinstance(v, list) and all(_is_number(x) for x in v) for v in value):
+        if not all(isinstance(v, list) and all(_is_number(x) and _fits_float(x) for x in v) for v in value):
             _fail(key, value, "a list of vectors, e.g. [[1, 0, 0], [0, 1, 0]]")
         return [[float(x) for x in v] for v in value]
-    if not all(_is_number(x) for x in value):
+    if not all(_is_number(x) and _fits_float(x) for x in value):
         _fail(key, value, "a list of numbers")
     return [int(x) for x in value] if key == "teacher.signs" else [float(x) for x in value]
 
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _fits_float(x: float) -> bool:
+    """Whether a number converts to a float: TOML integers of 400 digits do not."""
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    return True
 
 
 def from_dict(data: dict[str, Any], base: RunConfig | None = None) -> RunConfig:
@@ -303,7 +341,11 @@ def load(path: str | Path) -> RunConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     try:
-        return loads(text, source=str(path))
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    try:
+        return from_dict(data)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

@@ -11,6 +11,7 @@ grown buffer replaces the old one without touching it, so `view()` always return
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +140,8 @@ class RunHistory:
     def save(self, path: str | Path) -> None:
         """Write the run file (exactly RUN_KEYS) atomically: a temporary file moved into place."""
         path = Path(path)
+        if not len(self):
+            raise ValueError("a run with no snapshots cannot be saved: a run file holds at least step 0")
         data = self.view()
         arrays = {
             "schema": np.array(SCHEMA),
@@ -170,28 +173,17 @@ class RunHistory:
             raise
         except FileNotFoundError:
             raise RunFileError(f"{path}: no such file") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-            raise RunFileError(f"{path} is not a readable featlearn run file ({exc})") from None
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library said
+            raise RunFileError(f"{path} is not a readable featlearn run file ({reason})") from None
         return cls._from_arrays(path, data)
 
     @classmethod
     def _from_arrays(cls, path: Path, data: dict[str, np.ndarray]) -> RunHistory:
-        if int(data["schema"]) != SCHEMA:
-            raise RunFileError(f"{path} has run-file schema {int(data['schema'])}; this featlearn reads {SCHEMA}")
-        try:
-            cfg = config_mod.loads(str(data["config_toml"]), source=f"{path} (config_toml)")
-        except config_mod.ConfigError as exc:
-            raise RunFileError(f"{path}: {exc}") from None
-        T = len(data["step"])
-        m, d, k = cfg.student.width, cfg.teacher.dim, cfg.teacher.width
-        expected = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
-        expected.update({name: (T,) for name in SCALARS})
-        for key, shape in expected.items():
-            if data[key].shape != shape:
-                raise RunFileError(f"{path} is corrupt: {key} has shape {data[key].shape}, expected {shape}")
+        cfg = _check_header(path, data)
+        _check_arrays(path, data, cfg)
         teacher = Teacher(data["teacher_w"].astype(np.float64), data["teacher_a"].astype(np.float64))
-        if np.any(np.diff(data["step"]) <= 0):
-            raise RunFileError(f"{path} is corrupt: its steps are not increasing")
+        T = len(data["step"])
         history = cls(cfg, teacher, capacity=T, dtype=data["student_w"].dtype)
         for i in range(T):
             history.append(
@@ -206,3 +198,69 @@ class RunHistory:
                 )
             )
         return history
+
+
+# --- validation of a loaded run file: every key, before anything uses it ----------------------------------------
+
+FLOAT_KEYS = ("teacher_w", "teacher_a", "student_w", "student_a", "loss", "objective", "weight_decay")
+INT_KEYS = ("step", "stage")
+STAGES = (0, 1, 2, 3)
+
+
+def _corrupt(path: Path, key: str, why: str) -> RunFileError:
+    return RunFileError(f"{path} is corrupt: {key} {why}")
+
+
+def _check_header(path: Path, data: dict[str, np.ndarray]) -> RunConfig:
+    """The schema (an integer we read) and the config (valid TOML of a valid RunConfig)."""
+    schema = data["schema"]
+    if schema.shape != () or schema.dtype.kind not in "iu":
+        raise _corrupt(path, "schema", f"must be one integer, not a {schema.dtype} array of shape {schema.shape}")
+    if int(schema) != SCHEMA:
+        raise RunFileError(f"{path} has run-file schema {int(schema)}; this featlearn reads {SCHEMA}")
+    text = data["config_toml"]
+    if text.shape != () or text.dtype.kind != "U":
+        raise _corrupt(path, "config_toml", f"must be one string, not a {text.dtype} array of shape {text.shape}")
+    try:
+        return config_mod.loads(str(text), source="its config_toml")
+    except config_mod.ConfigError as exc:
+        where = "" if "config_toml" in str(exc) else "in its config_toml, "
+        raise RunFileError(f"{path}: {where}{exc}") from None
+
+
+def _check_arrays(path: Path, data: dict[str, np.ndarray], cfg: RunConfig) -> None:
+    """Kinds, shapes and values of every array; raises RunFileError naming the first bad key."""
+    for key in FLOAT_KEYS:
+        if data[key].dtype not in (np.float32, np.float64):
+            raise _corrupt(path, key, f"has type {data[key].dtype}, expected float32 or float64")
+    for key in INT_KEYS:
+        if data[key].dtype.kind not in "iu":
+            raise _corrupt(path, key, f"has type {data[key].dtype}, expected integers")
+    step = data["step"]
+    if step.ndim != 1 or len(step) == 0:
+        raise _corrupt(path, "step", f"has shape {step.shape}: a run file holds at least one snapshot")
+    T, m, d, k = len(step), cfg.student.width, cfg.teacher.dim, cfg.teacher.width
+    expected = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
+    expected.update({name: (T,) for name in SCALARS})
+    for key, shape in expected.items():
+        if data[key].shape != shape:
+            raise _corrupt(path, key, f"has shape {data[key].shape}, expected {shape}")
+    for key in FLOAT_KEYS:
+        if not np.isfinite(data[key]).all():
+            raise _corrupt(path, key, "holds values that are not finite (nan or inf)")
+    _check_values(path, data)
+
+
+def _check_values(path: Path, data: dict[str, np.ndarray]) -> None:
+    step = data["step"]
+    if step[0] < 0 or np.any(np.diff(step) <= 0):
+        raise _corrupt(path, "step", "must start at 0 or later and increase")
+    if not np.isin(data["stage"], STAGES).all():
+        raise _corrupt(path, "stage", f"must hold stages {', '.join(map(str, STAGES))}")
+    if np.any(data["weight_decay"] < 0):
+        raise _corrupt(path, "weight_decay", "holds negative values")
+    if np.any(data["teacher_a"] == 0):
+        raise _corrupt(path, "teacher_a", "holds zeros: every teacher neuron needs a non-zero output weight")
+    norms = np.linalg.norm(data["teacher_w"].astype(np.float64), axis=1)
+    if not np.allclose(norms, 1.0, atol=1e-6):
+        raise _corrupt(path, "teacher_w", "rows must be unit directions")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .config import ConfigError, RunConfig
+
+if TYPE_CHECKING:  # torch loads only where a run is drawn: `featlearn info` and `presets` never import it
+    import torch
 
 
 @dataclass(frozen=True)
@@ -31,17 +34,24 @@ def angle_matrix_deg(u: np.ndarray, v: np.ndarray, modulo_sign: bool) -> np.ndar
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+def unit_rows_exact(w: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length without overflow or underflow: [1e308, 1e308] and [1e-320, 0] both work."""
+    w = w / np.max(np.abs(w), axis=1, keepdims=True)  # entries in [-1, 1] first, so squaring cannot overflow
+    return w / np.linalg.norm(w, axis=1, keepdims=True)
+
+
 def make_teacher(cfg: RunConfig, gen: torch.Generator) -> Teacher:
     t = cfg.teacher
     a = np.array(cfg.teacher_signs(), dtype=np.float64) * np.array(cfg.teacher_weights(), dtype=np.float64)
     if t.directions:
-        w = np.array(t.directions, dtype=np.float64)
-        return Teacher(w / np.linalg.norm(w, axis=1, keepdims=True), a)
+        return Teacher(unit_rows_exact(np.array(t.directions, dtype=np.float64)), a)
     return Teacher(_random_directions(cfg, gen), a)
 
 
 def _random_directions(cfg: RunConfig, gen: torch.Generator, tries: int = 10_000) -> np.ndarray:
     """k uniform directions, pairwise at least min_angle_deg apart (modulo ± for even σ), by rejection."""
+    import torch
+
     t = cfg.teacher
     chosen: list[np.ndarray] = []
     for _ in range(tries):
@@ -64,6 +74,8 @@ def init_student(cfg: RunConfig, gen: torch.Generator) -> tuple[np.ndarray, np.n
     symmetric (and three_stage): pairs (a, w), (−a, w), so the network starts as f ≡ 0; three_stage uses
     |a_j| = 1/√m as in PAPER.md §5.
     """
+    import torch
+
     s, d = cfg.student, cfg.teacher.dim
     m = s.width
     out_scale = s.output_scale or s.init_scale
@@ -82,11 +94,15 @@ def init_student(cfg: RunConfig, gen: torch.Generator) -> tuple[np.ndarray, np.n
 
 def draw_samples(cfg: RunConfig, gen: torch.Generator) -> np.ndarray:
     """n standard Gaussian inputs (n, d) for the empirical loss."""
+    import torch
+
     return torch.randn(cfg.loss.samples, cfg.teacher.dim, generator=gen, dtype=torch.float64).numpy()
 
 
 def resolve_device(name: str) -> torch.device:
     """'auto' → cuda when available, else cpu; 'cuda' without a GPU is a ConfigError."""
+    import torch
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():

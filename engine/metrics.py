@@ -49,9 +49,12 @@ class NeuronMetrics:
 
 def unit_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(directions, norms) of the rows of w; a zero row keeps direction 0 instead of NaN."""
-    norms = np.linalg.norm(w, axis=-1)
-    safe = np.where(norms > 0, norms, 1.0)
-    return w / safe[..., None], norms
+    top = np.max(np.abs(w), axis=-1, keepdims=True)
+    scaled = w / np.where(top > 0, top, 1.0)  # entries in [-1, 1]: squaring neither overflows nor underflows
+    unit_norms = np.linalg.norm(scaled, axis=-1)
+    safe = np.where(unit_norms > 0, unit_norms, 1.0)
+    with np.errstate(over="ignore"):  # a norm beyond the float range is inf, as it should be
+        return scaled / safe[..., None], unit_norms * top[..., 0]
 
 
 def neuron_metrics(

@@ -29,9 +29,19 @@ EXPLOSION_FACTOR = 1e6
 class Diverged(RuntimeError):
     """Training produced a non-finite or exploding loss; the history up to the last finite state is kept."""
 
-    def __init__(self, step: int, loss: float, lr: float) -> None:
+    def __init__(self, step: int, loss: float, lr: float, advice: str | None = None) -> None:
         self.step, self.loss = step, loss
-        super().__init__(f"training diverged at step {step} (loss = {loss:.3g}); try a smaller optim.lr (now {lr:g})")
+        advice = advice or f"try a smaller optim.lr (now {lr:g})"
+        super().__init__(f"training diverged at step {step} (loss = {loss:.3g}); {advice}")
+
+
+def initial_state_advice(cfg: RunConfig) -> str:
+    """What to change when the loss is already non-finite at initialization: the step size is not to blame."""
+    s = cfg.student
+    scales = f"student.init_scale = {s.init_scale:g}" + (
+        f" or student.output_scale = {s.output_scale:g}" if s.output_scale else ""
+    )
+    return f"the initial state overflows {cfg.dtype}: lower {scales}"
 
 
 def weight_decay_at(cfg: RunConfig, step: int) -> float:
@@ -148,16 +158,20 @@ class Trainer:
             loss_value = float(loss)
             exploded = self._exploded(loss_value)
             if exploded and not math.isfinite(loss_value):
-                raise Diverged(self.step, loss_value, self.config.optim.lr)
+                raise self._diverged(loss_value)
             if self.step > self._last_yielded and (exploded or record):
                 self._last_yielded = self.step
                 yield self._snapshot(loss_value, lam)  # a huge but finite state is kept: it shows the blow-up
             if exploded:
-                raise Diverged(self.step, loss_value, self.config.optim.lr)
+                raise self._diverged(loss_value)
             if self.step == until:
                 return
             self._update(grad_W, grad_a, lam)
             self.step += 1
+
+    def _diverged(self, loss: float) -> Diverged:
+        advice = initial_state_advice(self.config) if self.step == 0 else None
+        return Diverged(self.step, loss, self.config.optim.lr, advice)
 
     def _exploded(self, loss: float) -> bool:
         if self._start_loss is None:

@@ -1,16 +1,31 @@
 """The `featlearn` command line: run, presets, info, bench, export.
 
-Exit codes: 0 success; 2 invalid input (one clear line on stderr, no traceback); 3 training diverged (the run
-file is still written with the finite history). `run`, `presets` and `info` never import Qt.
+Exit codes (featlearn_gui/exit_codes.py): 0 success; 1 failure (a run file that could not be written, kept
+elsewhere); 2 invalid input (one clear line on stderr, no traceback); 3 training diverged (the run file is still
+written with the finite history); 130 interrupted (Ctrl+C) and 143 terminated (SIGTERM), the history trained so
+far saved. `run`, `presets` and `info` never import Qt; `presets`, `info` and `--help` never import torch.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_DIVERGED = 0, 2, 3
+from .exit_codes import (
+    EXIT_DIVERGED,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Terminated,
+    signal_exit_code,
+    sigterm_raises,
+)
+
+__all__ = ["EXIT_DIVERGED", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_TERMINATED", "main"]
 
 
 class InvalidInput(Exception):
@@ -43,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed: analytic vs autograd, GUI vs headless, export")
     bench.add_argument("--quick", action="store_true", help="fewer widths and shorter timings")
     bench.add_argument(
-        "--only", choices=("engine", "gui", "export"), action="append", help="run only these parts (repeatable)"
+        "--only", choices=("engine", "gui", "export", "cli"), action="append", help="run only these parts (repeatable)"
     )
 
     export = sub.add_parser("export", help="export animations (mp4, gif, png), figures (svg, pdf) or data (csv)")
@@ -55,29 +70,47 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    with sigterm_raises():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run the command; every error a user can cause or fix becomes one line and its exit code."""
     from engine.config import ConfigError
     from engine.history import RunFileError
 
+    from .saving import DestinationError
+
     try:
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "presets":
-            return _cmd_presets()
-        if args.command == "info":
-            return _cmd_info(args)
-        if args.command == "bench":
-            from .bench import main as bench_main
-
-            return bench_main(args)
-        from .export.command import main as export_main
-
-        return export_main(args)
-    except (ConfigError, RunFileError, InvalidInput) as exc:
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled, not at interpreter exit
+        return code
+    except (ConfigError, RunFileError, InvalidInput, DestinationError) as exc:
         print(f"featlearn {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print(f"featlearn {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"featlearn {args.command}: {what}", file=sys.stderr)
+        return signal_exit_code(exc)
+    except BrokenPipeError:  # `featlearn info RUN | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "presets":
+        return _cmd_presets()
+    if args.command == "info":
+        return _cmd_info(args)
+    if args.command == "bench":
+        from .bench import main as bench_main
+
+        return bench_main(args)
+    from .export.command import main as export_main
+
+    return export_main(args)
 
 
 def load_run_config(preset: str | None, config_file: str | None, overrides: list[str]):
@@ -95,40 +128,83 @@ def load_run_config(preset: str | None, config_file: str | None, overrides: list
 
 def choose_threads(requested: int, width: int) -> int:
     """Torch threads for training: one for small widths, where thread start-up costs more than it saves."""
-    import os
-
     if requested > 0:
         return requested
     return 1 if width < 1000 else (os.cpu_count() or 1)
 
 
-def _cmd_run(args) -> int:
-    import torch
-    from tqdm import tqdm
+def check_threads(requested: int) -> None:
+    """--threads: 0 (automatic) up to the CPU count; more threads than CPUs only contend (and 100000 crashes)."""
+    cpus = os.cpu_count() or 1
+    if not 0 <= requested <= cpus:
+        raise InvalidInput(f"--threads {requested} is not allowed: expected 0 (automatic) up to {cpus}, the CPUs here")
 
-    from engine.trainer import Diverged, Trainer
+
+def _cmd_run(args) -> int:
+    from .saving import check_destination, signals_held
 
     cfg = load_run_config(args.preset, args.config, args.set)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise InvalidInput(f"--out {out}: directory {out.parent} does not exist")
+    check_threads(args.threads)
+    out = check_destination(args.out, _run_file_bytes(cfg))
+    import torch
+
+    from engine.trainer import Trainer
+
     torch.set_num_threads(choose_threads(args.threads, cfg.student.width))
     trainer = Trainer(cfg)
     history = trainer.new_history()
-    bar = tqdm(total=cfg.optim.steps, unit="step", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
-    code = EXIT_OK
+    code, message = _train(trainer, history, quiet=args.quiet)
+    with signals_held() as held:  # a second Ctrl+C must not cost the run: it is taken once the file is complete
+        return _finish_run(history, out, code, message, held, quiet=args.quiet)
+
+
+def _run_file_bytes(cfg) -> int:
+    """The size of the run file a full run writes, uncompressed (random floats barely compress)."""
+    itemsize = 4 if cfg.dtype == "float32" else 8
+    return cfg.snapshot_count() * (cfg.student.width * (cfg.teacher.dim + 1) * itemsize + 40)
+
+
+def _train(trainer, history, quiet: bool) -> tuple[int, str | None]:
+    """Iterate the trainer into `history`; (exit code, message for the user) when it stops early."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from engine.trainer import Diverged
+
+    bar = tqdm(total=trainer.config.optim.steps, unit="step", disable=quiet, file=sys.stderr, dynamic_ncols=True)
     try:
-        for snap in trainer.run():
-            history.append(snap)
-            bar.update(snap.step - bar.n)
-            bar.set_postfix(loss=f"{snap.loss:.3g}", refresh=False)
+        # Overflow on the way to divergence is expected: the trainer detects it and says so in one line.
+        with np.errstate(all="ignore"):
+            for snap in trainer.run():
+                history.append(snap)
+                bar.update(snap.step - bar.n)
+                bar.set_postfix(loss=f"{snap.loss:.3g}", refresh=False)
     except Diverged as exc:
-        print(f"featlearn run: {exc}; the history up to step {history.steps[-1]} is saved", file=sys.stderr)
-        code = EXIT_DIVERGED
+        return EXIT_DIVERGED, str(exc)
+    except (KeyboardInterrupt, Terminated) as exc:
+        return signal_exit_code(exc), "terminated" if isinstance(exc, Terminated) else "interrupted"
     finally:
-        bar.close()
-    history.save(out)
-    if not args.quiet:
+        bar.close()  # before any message: a line printed into the bar would be torn apart
+    return EXIT_OK, None
+
+
+def _finish_run(history, out: Path, code: int, message: str | None, held, quiet: bool) -> int:
+    """Save what was trained (signals held back meanwhile, in `held`) and say what happened in one line."""
+    from .saving import describe_failure, save_run
+
+    if not len(history):
+        print(f"featlearn run: {message}; nothing was trained, so nothing was written", file=sys.stderr)
+        return code
+    result = save_run(history, out)
+    if held.signum is not None and code == EXIT_OK:
+        code, message = 128 + held.signum, "interrupted while saving"
+    if not result.ok:
+        print(f"featlearn run: {describe_failure(out, result)}", file=sys.stderr)
+        return EXIT_FAILURE
+    last = int(history.steps[-1])
+    if message is not None:
+        print(f"featlearn run: {message}; the history up to step {last} is saved in {out}", file=sys.stderr)
+    elif not quiet:
         print(f"wrote {out} ({len(history)} snapshots, final loss {history.snapshot(-1).loss:.3g})", file=sys.stderr)
     return code
 
@@ -145,14 +221,23 @@ def _cmd_presets() -> int:
 
 
 def _cmd_info(args) -> int:
+    import numpy as np
+
     from engine.history import RunHistory
     from engine.metrics import neuron_metrics
 
     history = RunHistory.load(args.run_file)
     cfg, snap = history.config, history.snapshot(-1)
-    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, cfg.is_even)
+    with np.errstate(all="ignore"):  # a diverged run's last state may overflow: inf is printed, not warned about
+        met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, cfg.is_even)
+        _print_info(args.run_file, history, met)
+    return EXIT_OK
+
+
+def _print_info(run_file: str, history, met) -> None:
+    cfg, snap = history.config, history.snapshot(-1)
     total = met.mass.sum()
-    print(f"run file      {args.run_file}")
+    print(f"run file      {run_file}")
     print(
         f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
         f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}"
@@ -166,7 +251,6 @@ def _cmd_info(args) -> int:
     print("captured mass per teacher (target a*):")
     for i, (got, want) in enumerate(zip(met.captured, history.teacher.a)):
         print(f"  teacher {i + 1}   {got:+.4f}   (a* = {want:+.4f}, error {abs(got - want) / abs(want):.2%})")
-    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """`featlearn bench`: speed measured side by side in one process, printed as tables with ratios.
 
 Parts: engine (analytic vs autograd GD, the paper preset end to end vs plain numpy), gui (training with the window
-attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib). Nothing here
+attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib), cli (start-up
+of `--help`, `presets` and `info` as ratios to `python -c "import numpy"`). Nothing here
 asserts a wall-clock number; the README and closing notes quote what it prints.
 """
 
@@ -101,7 +102,42 @@ def bench_export(quick: bool) -> None:
         print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
 
 
-PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export}
+def startup_seconds(commands: dict[str, list[str]], repeats: int) -> dict[str, float]:
+    """Median wall time of each command, run `repeats` times interleaved (so load drifts hit all alike)."""
+    import statistics
+
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def bench_cli(quick: bool) -> None:
+    """Start-up of the commands that train nothing, as ratios to `python -c "import numpy"`."""
+    featlearn = [sys.executable, "-m", "featlearn_gui.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = os.path.join(tmp, "run.npz")
+        subprocess.run([*featlearn, "run", "--set", "optim.steps=100", "--quiet", "--out", run], check=True)
+        commands = {
+            'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
+            "featlearn --help": [*featlearn, "--help"],
+            "featlearn presets": [*featlearn, "presets"],
+            "featlearn info RUN.npz": [*featlearn, "info", run],
+            'python -c "import torch"': [sys.executable, "-c", "import torch"],
+        }
+        seconds = startup_seconds(commands, repeats=3 if quick else 7)
+    base = seconds['python -c "import numpy"']
+    rows = [{"command": name, "s": s, "ratio": s / base} for name, s in seconds.items()]
+    width = max(len(name) for name in commands)
+    print("\nStart-up of commands that train nothing (median wall time; ratio to importing numpy)")
+    for row in rows:
+        print(f"  {row['command']:<{width}}  {row['s']:.3f} s  {row['ratio']:5.1f}x")
+
+
+PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "cli": bench_cli}
 
 
 def main(args) -> int:

@@ -1,16 +1,19 @@
 """`featlearn export`: animations, figures and data from run files, with or without a display.
 
-Exit status: 0 on success, 2 on invalid input (one line on stderr: unknown extension, bad size or steps,
-unreadable run file, unwritable folder), 1 when writing fails (disk full, encoder error). Nothing is left at the
-target path unless the export succeeded.
+Exit status (featlearn_gui/exit_codes.py): 0 on success, 2 on invalid input (one line on stderr: unknown
+extension, bad size or steps, unreadable or invalid run file, unwritable folder), 1 when writing fails (disk full,
+encoder error), 130 on Ctrl+C and 143 on SIGTERM. Nothing is left at the target path unless the export succeeded,
+and no temporary file is left at all: a signal is taken between frames, never in the middle of painting one.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
+from ..exit_codes import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from .job import (
     CONTENTS,
     DEFAULT_SIZE,
@@ -117,7 +120,21 @@ class _Progress:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run `featlearn export` with parsed arguments; return the exit status (0, 1 or 2)."""
+    """Run `featlearn export` with parsed arguments; return the exit status (0, 1, 2, 130 or 143)."""
+    from ..saving import signals_held
+
+    with signals_held() as held:  # SIGINT / SIGTERM become a request polled between frames
+        code, message, written = _export(args, cancelled=lambda: held.signum is not None)
+    if held.signum is not None and code != EXIT_INVALID:
+        what = "interrupted" if held.signum == signal.SIGINT else "terminated"
+        done = f"{written} was already complete and is kept" if written else "nothing was written"
+        code, message = 128 + held.signum, f"featlearn export: {what}; {done}"
+    print(message, file=sys.stderr)
+    return code
+
+
+def _export(args: argparse.Namespace, cancelled) -> tuple[int, str, Path | None]:
+    """(exit status, the one line to print, the path written or None)."""
     try:
         job = build_job(args)
         runs = load_runs(args.runs)
@@ -125,24 +142,17 @@ def main(args: argparse.Namespace) -> int:
 
         progress = _Progress(job.target())
         try:
-            written = run_export(job, runs, progress=progress)
+            written = run_export(job, runs, progress=progress, cancelled=cancelled)
         finally:
             progress.close()
     except ExportInputError as exc:
-        print(f"featlearn export: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("featlearn export: interrupted; nothing was written", file=sys.stderr)
-        return 1
+        return EXIT_INVALID, f"featlearn export: {exc}", None
     except ExportCancelled as exc:
-        print(f"featlearn export: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE, f"featlearn export: {exc}", None
     except Exception as exc:  # a failed write: one line for the user, no traceback
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-        print(f"featlearn export: could not write {args.out}: {reason}; nothing was written", file=sys.stderr)
-        return 1
-    print(f"wrote {written}", file=sys.stderr)
-    return 0
+        return EXIT_FAILURE, f"featlearn export: could not write {args.out}: {reason}; nothing was written", None
+    return EXIT_OK, f"wrote {written}", written
 
 
 def parser() -> argparse.ArgumentParser:

@@ -36,12 +36,29 @@ def _cell(value) -> str:
     return "" if value is None else repr(float(value))  # repr round-trips the float exactly
 
 
-def write_csv(runs: list, path: Path) -> Path:
-    """Write one row per snapshot of each run; with several runs a leading `run` column names the run.
+def within_steps(table: dict[str, np.ndarray], steps: tuple[int | None, int | None]) -> dict[str, np.ndarray]:
+    """The rows of `table` whose step lies in [first, last] (None: open end)."""
+    first, last = steps
+    keep = np.ones(len(table["step"]), dtype=bool)
+    if first is not None:
+        keep &= table["step"] >= first
+    if last is not None:
+        keep &= table["step"] <= last
+    return {name: column[keep] for name, column in table.items()}
+
+
+def write_csv(runs: list, path: Path, steps: tuple[int | None, int | None] = (None, None)) -> Path:
+    """Write one row per snapshot of each run in the step range `steps` (inclusive, None: open end); with several
+    runs a leading `run` column names the run.
 
     Runs with fewer teachers leave their missing captured_i cells empty.
     """
-    tables = [(run.label, metric_columns(run.history)) for run in runs]
+    tables = [(run.label, within_steps(metric_columns(run.history), steps)) for run in runs]
+    if not any(len(table["step"]) for _, table in tables):
+        from .job import ExportInputError
+
+        first, last = ("" if s is None else s for s in steps)
+        raise ExportInputError(f"--steps {first}:{last} contains no recorded step")
     header = list(max((t for _, t in tables), key=len).keys())
     if len(runs) > 1:
         header = ["run", *header]

@@ -19,12 +19,25 @@ def prepare_platform() -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
-def ensure_app():
-    """The running QApplication, or a new one on a suitable platform."""
-    prepare_platform()
-    from PySide6 import QtWidgets
+# Qt's offscreen platform warns whenever a widget's size limits change; it means nothing for an export.
+SILENCED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 
-    return QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "featlearn"])
+
+def _qt_message(mode, context, message: str) -> None:
+    if message not in SILENCED_QT_MESSAGES:
+        print(message, file=sys.stderr)
+
+
+def ensure_app():
+    """The running QApplication, or a new one on a suitable platform (its meaningless warnings silenced)."""
+    prepare_platform()
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtCore.qInstallMessageHandler(_qt_message)
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "featlearn"])
+    return app
 
 
 def is_offscreen() -> bool:

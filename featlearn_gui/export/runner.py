@@ -18,8 +18,18 @@ from .render import FrameRenderer, Run
 from .writers import ThreadedSink, atomic_file, open_sink
 
 
+def check_steps(job: ExportJob, runs: list[Run]) -> None:
+    """Refuse --steps that start after the last recorded step: that export would silently show the end."""
+    first = job.steps[0]
+    end = max(int(run.history.steps[-1]) for run in runs)
+    if first is not None and first > end:
+        shown = first if job.steps[1] == first else f"{first}:{'' if job.steps[1] is None else job.steps[1]}"
+        raise ExportInputError(f"--steps {shown} starts after the end of the run (its last step is {end})")
+
+
 def frame_plan(job: ExportJob, runs: list[Run]) -> FramePlan:
     """Which step each frame shows; a single-image job shows its step (the last step when none is given)."""
+    check_steps(job, runs)
     first, last = job.steps
     if job.kind == "image":
         step = first if first is not None else last
@@ -93,8 +103,8 @@ class AnimationExport:
             self.renderer.close()
 
 
-def export_image(job: ExportJob, runs: list[Run], options=None) -> Path:
-    """One PNG of the view(s) at the job's step (GUI thread)."""
+def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Callable[[], bool] | None = None) -> Path:
+    """One PNG of the view(s) at the job's step (GUI thread); `cancelled` is polled before the file is written."""
     from PIL import Image
 
     check_writable(job.out)
@@ -104,6 +114,8 @@ def export_image(job: ExportJob, runs: list[Run], options=None) -> Path:
         frame = renderer.render([idx[0] for idx in plan.indices], job.azimuth, job.elevation)
     finally:
         renderer.close()
+    if cancelled and cancelled():
+        raise ExportCancelled("export cancelled; nothing was written")
     with atomic_file(job.out) as tmp:
         Image.fromarray(frame, "RGB").save(tmp, format="PNG")
     return job.out
@@ -112,10 +124,11 @@ def export_image(job: ExportJob, runs: list[Run], options=None) -> Path:
 def export_static(job: ExportJob, runs: list[Run]) -> Path:
     """Plots (SVG/PDF/PNG), CSV or the run file: no Qt involved, so safe to call from a worker thread."""
     check_writable(job.out)
+    check_steps(job, runs)
     if job.kind == "csv":
         from .data import write_csv
 
-        return write_csv(runs, job.out)
+        return write_csv(runs, job.out, job.steps)
     if job.kind == "npz":
         if len(runs) != 1:
             raise ExportInputError("--out *.npz copies one run; give exactly one run file")
@@ -143,7 +156,7 @@ def run_export(job: ExportJob, runs: list[Run], progress: Callable[[int, int], N
     ExportInputError for requests that cannot work, ExportCancelled, ExportError or OSError for failures.
     """
     if job.kind == "image":
-        return export_image(job, runs, options)
+        return export_image(job, runs, options, cancelled)
     if not job.animated:
         return export_static(job, runs)
     export = AnimationExport(job, runs, options)
@@ -161,4 +174,4 @@ def run_export(job: ExportJob, runs: list[Run], progress: Callable[[int, int], N
         raise
 
 
-__all__ = ["AnimationExport", "ExportError", "export_image", "export_static", "frame_plan", "run_export"]
+__all__ = ["AnimationExport", "ExportError", "check_steps", "export_image", "export_static", "frame_plan", "run_export"]
