@@ -33,8 +33,14 @@ RUN_KEYS = (
     "objective",
     "weight_decay",
     "stage",
+    "population_loss",
 )
-SCALARS = ("step", "loss", "objective", "weight_decay", "stage")
+SCALARS = ("step", "loss", "objective", "weight_decay", "stage", "population_loss")
+# Keys that run files written before they existed lack; loading fills them in (see _fill_missing).
+ADDED_KEYS = ("population_loss",)
+# An older finite-sample run file gets its population loss computed on load when that costs at most about this
+# many kernel evaluations (snapshots x m^2, a second or so); beyond it the column is NaN, i.e. "not recorded".
+POPULATION_BACKFILL_MAX = 2 * 10**8
 
 
 class RunFileError(ValueError):
@@ -51,9 +57,11 @@ class Snapshot:
     stage : 0 in plain mode; 1, 2, 3 for the stages of the three-stage procedure.
     student_w : (m, d) first-layer weights.
     student_a : (m,) second-layer weights.
-    loss : population (or empirical) loss L, unregularized.
+    loss : the training loss L, unregularized: exact (population), on the n samples (empirical, all of them even
+        when the step used a minibatch), or on this step's fresh batch (online).
     objective : L_λ = L + λ/2 (‖a‖² + ‖W‖_F²).
     weight_decay : λ in force at this step.
+    population_loss : the exact population loss at this step; None means "equal to loss" (a population run).
     """
 
     step: int
@@ -63,6 +71,7 @@ class Snapshot:
     loss: float
     objective: float
     weight_decay: float
+    population_loss: float | None = None
 
 
 class RunHistory:
@@ -92,7 +101,8 @@ class RunHistory:
         self._w[n] = snap.student_w
         self._a[n] = snap.student_a
         for name in SCALARS:
-            self._scalars[name][n] = getattr(snap, name)
+            value = getattr(snap, name)
+            self._scalars[name][n] = snap.loss if value is None else value  # population_loss None: equal to loss
         self._count = n + 1  # published last: readers never see a half-written row
 
     def _grow(self) -> None:
@@ -128,6 +138,7 @@ class RunHistory:
             loss=float(s["loss"][i]),
             objective=float(s["objective"][i]),
             weight_decay=float(s["weight_decay"][i]),
+            population_loss=float(s["population_loss"][i]),
         )
 
     def index_at_step(self, step: int) -> int:
@@ -162,10 +173,10 @@ class RunHistory:
         try:
             # Our own file handle: np.load leaks its handle when the archive turns out to be corrupt.
             with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-                missing = [k for k in RUN_KEYS if k not in npz.files]
+                missing = [k for k in RUN_KEYS if k not in npz.files and k not in ADDED_KEYS]
                 if missing:
                     raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
-                data = {k: npz[k] for k in RUN_KEYS}
+                data = {k: npz[k] for k in RUN_KEYS if k in npz.files}
         except RunFileError:
             raise
         except FileNotFoundError:
@@ -185,11 +196,13 @@ class RunHistory:
         T = len(data["step"])
         m, d, k = cfg.student.width, cfg.teacher.dim, cfg.teacher.width
         expected = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
-        expected.update({name: (T,) for name in SCALARS})
+        expected.update({name: (T,) for name in SCALARS if name in data})
         for key, shape in expected.items():
             if data[key].shape != shape:
                 raise RunFileError(f"{path} is corrupt: {key} has shape {data[key].shape}, expected {shape}")
         teacher = Teacher(data["teacher_w"].astype(np.float64), data["teacher_a"].astype(np.float64))
+        if "population_loss" not in data:
+            data["population_loss"] = _population_losses(cfg, teacher, data)
         if np.any(np.diff(data["step"]) <= 0):
             raise RunFileError(f"{path} is corrupt: its steps are not increasing")
         history = cls(cfg, teacher, capacity=T, dtype=data["student_w"].dtype)
@@ -203,6 +216,26 @@ class RunHistory:
                     loss=float(data["loss"][i]),
                     objective=float(data["objective"][i]),
                     weight_decay=float(data["weight_decay"][i]),
+                    population_loss=float(data["population_loss"][i]),
                 )
             )
         return history
+
+
+def _population_losses(cfg: RunConfig, teacher: Teacher, data: dict[str, np.ndarray]) -> np.ndarray:
+    """The population loss of a run file written before it was recorded: equal to `loss` for population runs,
+    computed from the snapshots for small finite-sample runs, NaN (not recorded) for large ones."""
+    if cfg.loss.kind == "population":
+        return data["loss"].astype(np.float64)
+    T, m = data["student_a"].shape
+    if T * m * m > POPULATION_BACKFILL_MAX:
+        return np.full(T, np.nan)
+    import torch  # the history module is otherwise numpy-only
+
+    from .objective import PopulationObjective
+
+    objective = PopulationObjective(
+        torch.from_numpy(teacher.w), torch.from_numpy(teacher.a), cfg.model.activation
+    )
+    W, a = data["student_w"].astype(np.float64), data["student_a"].astype(np.float64)
+    return np.array([float(objective.loss(torch.from_numpy(W[i]), torch.from_numpy(a[i]))) for i in range(T)])
