@@ -28,8 +28,14 @@ from .kernels import TWO_PI
 # a GPU wants few large launches instead.
 BLOCK_ELEMENTS = 1 << 16
 BLOCK_ELEMENTS_CUDA = 1 << 24
-# Up to this many entries (samples x neurons) a CPU step runs in numpy: it dispatches small operations faster.
-NUMPY_MAX_ENTRIES = 1 << 15
+# Up to this many entries (samples x neurons), and products of fewer multiply-adds, a CPU step runs in numpy: it
+# dispatches small operations 2-3x faster than torch (`featlearn bench`). Not beyond: numpy's OpenBLAS starts
+# threads for a matrix-vector product of >= 9,216 entries and a matrix product of >= 2^18 multiply-adds,
+# whatever torch.set_num_threads says, and with the other cores busy that made steps up to 40x slower.
+NUMPY_MAX_ENTRIES = 8192
+NUMPY_MAX_FLOPS = 1 << 18
+# "numpy" or "torch" overrides that choice (tests compare the two paths; the benchmark measures them).
+FORCE_BACKEND: str | None = None
 INV_SQRT_2PI = 1.0 / math.sqrt(TWO_PI)
 
 
@@ -132,12 +138,18 @@ def samples_value_and_grad(
     """L̂ and its gradients on the samples (X, y), in numpy for small CPU problems (zero-copy views), else torch."""
     n, m = X.shape[0], W.shape[0]
     rows = _rows(n, m, X.device.type)
-    if X.device.type == "cpu" and n * m <= NUMPY_MAX_ENTRIES:
+    if _use_numpy(X.device.type, n, m, X.shape[1]):
         args = (X.numpy(), y.numpy(), W.detach().numpy(), a.detach().numpy())
         loss, gW, ga = sample_value_and_grad(np, *args, activation, rows)
         return torch.tensor(loss, dtype=W.dtype), torch.from_numpy(gW), torch.from_numpy(ga)
     loss, gW, ga = sample_value_and_grad(torch, X, y, W, a, activation, rows)
     return torch.as_tensor(loss), gW, ga
+
+
+def _use_numpy(device_type: str, n: int, m: int, d: int) -> bool:
+    if device_type != "cpu" or FORCE_BACKEND is not None:
+        return device_type == "cpu" and FORCE_BACKEND == "numpy"
+    return n * m <= NUMPY_MAX_ENTRIES and n * m * d < NUMPY_MAX_FLOPS
 
 
 def second_moments(

@@ -34,7 +34,7 @@ def assert_same(got, want, rtol=1e-10):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("m, d, n", [(1, 3, 50), (7, 3, 400), (40, 10, 3000), (300, 2, 200)])
 def test_analytic_matches_autograd(activation, m, d, n, backend, monkeypatch):
-    monkeypatch.setattr(empirical, "NUMPY_MAX_ENTRIES", 1 << 40 if backend == "numpy" else 0)
+    monkeypatch.setattr(empirical, "FORCE_BACKEND", backend)
     W, a, tw, ta, X = problem(m, d, n)
     got = EmpiricalObjective(tw, ta, activation, X).value_and_grad(W, a)
     want = AutogradEmpiricalObjective(tw, ta, activation, X).value_and_grad(W, a)
@@ -44,11 +44,17 @@ def test_analytic_matches_autograd(activation, m, d, n, backend, monkeypatch):
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_blocks_with_a_ragged_last_one_match_one_block(backend, monkeypatch):
     W, a, tw, ta, X = problem(20, 3, 1001)
-    monkeypatch.setattr(empirical, "NUMPY_MAX_ENTRIES", 1 << 40 if backend == "numpy" else 0)
+    monkeypatch.setattr(empirical, "FORCE_BACKEND", backend)
     whole = AutogradEmpiricalObjective(tw, ta, "relu_centered", X).value_and_grad(W, a)
     monkeypatch.setattr(empirical, "BLOCK_ELEMENTS", 20 * 64)  # 64 rows per block; 1001 = 15 x 64 + 41
     assert empirical._rows(1001, 20, "cpu") == 64
     assert_same(EmpiricalObjective(tw, ta, "relu_centered", X).value_and_grad(W, a), whole)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_small_cpu_problems_run_in_numpy_and_large_ones_in_torch():
+    assert empirical._use_numpy("cpu", 100, 50, 3) and not empirical._use_numpy("cuda", 100, 50, 3)
+    assert not empirical._use_numpy("cpu", 20_000, 50, 3) and not empirical._use_numpy("cpu", 100, 50, 100)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -65,7 +71,7 @@ def test_dead_and_duplicate_neurons_match_autograd(activation):
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_float32_agrees_with_float64(backend, monkeypatch):
-    monkeypatch.setattr(empirical, "NUMPY_MAX_ENTRIES", 1 << 40 if backend == "numpy" else 0)
+    monkeypatch.setattr(empirical, "FORCE_BACKEND", backend)
     W, a, tw, ta, X = problem(50, 3, 2000)
     ref = EmpiricalObjective(tw, ta, "relu_centered", X).value_and_grad(W, a)
     low = EmpiricalObjective(*(x.float() for x in (tw, ta)), "relu_centered", X.float()).value_and_grad(
