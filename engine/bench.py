@@ -155,17 +155,25 @@ def online_rate(batch: int = 1000, m: int = 50, dtype: str = "float64", device: 
 
 
 def _peak_rss_bytes(n: int, steps: int) -> int:
-    """Peak resident memory of a fresh process that builds an empirical run with n samples and trains `steps`."""
+    """Peak resident memory of a fresh process that builds an empirical run with n samples and trains `steps`.
+
+    Read from /proc/self/status (VmHWM, this process's own peak): ru_maxrss carries over the parent's peak
+    through fork and exec, so under a large parent (pytest) every child reports the same number.
+    """
     code = (
-        "import resource, sys\n"
+        "import resource\n"
         "from engine.bench import _sample_trainer\n"
         f"loss = ['loss.kind=empirical', 'loss.samples={n}', 'optim.steps={steps}']\n"
         "t = _sample_trainer(loss, 50, 'float64', 'cpu')\n"
         f"for _ in t.run(until={steps}): pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "try:\n"
+        "    line = next(x for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
+        "    print(int(line.split()[1]))\n"
+        "except OSError:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1]) * 1024  # ru_maxrss is in KiB on Linux
+    return int(out.stdout.split()[-1]) * 1024  # both are in KiB on Linux
 
 
 def empirical_memory(n: int = 1_000_000, steps: int = 3) -> dict[str, float]:

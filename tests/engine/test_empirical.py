@@ -51,7 +51,6 @@ def test_blocks_with_a_ragged_last_one_match_one_block(backend, monkeypatch):
     assert_same(EmpiricalObjective(tw, ta, "relu_centered", X).value_and_grad(W, a), whole)
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_small_cpu_problems_run_in_numpy_and_large_ones_in_torch():
     assert empirical._use_numpy("cpu", 100, 50, 3) and not empirical._use_numpy("cuda", 100, 50, 3)
     assert not empirical._use_numpy("cpu", 20_000, 50, 3) and not empirical._use_numpy("cpu", 100, 50, 100)
@@ -139,3 +138,12 @@ def test_batches_depend_on_seed_and_step_only():
     rows = [int(torch.nonzero((x == X).all(1))[0]) for x in Xb]
     torch.testing.assert_close(yb, y[rows], rtol=0, atol=0)
     assert len({step_seed(0, 1, t) for t in range(1000)}) == 1000 and step_seed(2**40, 2, 2**40) < 2**63
+
+
+@pytest.mark.slow
+def test_a_million_samples_stay_within_the_memory_the_config_promises():
+    from engine.bench import empirical_memory
+
+    mem = empirical_memory(10**6, steps=2)  # two fresh processes: n = 10^6 against n = 1,000
+    # n x m = 5 * 10^7 entries would be 381 MiB per (n x m) matrix if a step formed one whole
+    assert 0 < mem["added_mib"] <= mem["bound_mib"] == pytest.approx(61.0, abs=0.1)
