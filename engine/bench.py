@@ -161,8 +161,9 @@ def _peak_rss_bytes(n: int, steps: int) -> int:
     through fork and exec, so under a large parent (pytest) every child reports the same number.
     """
     code = (
-        "import resource\n"
+        "import resource, torch\n"
         "from engine.bench import _sample_trainer\n"
+        "torch.set_num_threads(1)\n"  # as `featlearn run` does at m = 50: threads on small blocks only contend
         f"loss = ['loss.kind=empirical', 'loss.samples={n}', 'optim.steps={steps}']\n"
         "t = _sample_trainer(loss, 50, 'float64', 'cpu')\n"
         f"for _ in t.run(until={steps}): pass\n"
