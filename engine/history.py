@@ -36,7 +36,7 @@ RUN_KEYS = (
     "population_loss",
 )
 SCALARS = ("step", "loss", "objective", "weight_decay", "stage", "population_loss")
-# Keys that run files written before they existed lack; loading fills them in (see _fill_missing).
+# Keys that run files written before they existed lack; loading fills them in (see _population_losses).
 ADDED_KEYS = ("population_loss",)
 # An older finite-sample run file gets its population loss computed on load when that costs at most about this
 # many kernel evaluations (snapshots x m^2, a second or so); beyond it the column is NaN, i.e. "not recorded".
