@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import torch
@@ -84,3 +86,101 @@ def engine_table(widths=(50, 500, 2000, 5000), device: str = "cpu", seconds: flo
 def paper_numpy_seconds(steps: int = 16000, m: int = 50) -> float:
     """Estimated wall time of the paper preset's 16,000 steps in plain numpy (from its measured rate)."""
     return steps / numpy_steps_per_second(m, seconds=1.0)
+
+
+# --- the loss on samples: analytic vs autograd, online SGD, memory ------------------------------------------
+
+
+def _sample_trainer(loss: list[str], m: int, dtype: str, device: str):
+    from . import config, presets
+    from .trainer import Trainer
+
+    sets = [f"student.width={m}", f"dtype={dtype}", f"device={device}", "record.every=1000000", "optim.steps=10000000"]
+    return Trainer(config.apply_overrides(presets.load("paper"), sets + loss))
+
+
+def _timed_steps(trainer, seconds: float) -> tuple[int, float]:
+    """Run `trainer` for about `seconds` (whole steps through Trainer.run); (steps, elapsed)."""
+    start, first = time.perf_counter(), trainer.step
+    chunk = 1
+    while time.perf_counter() - start < seconds:
+        for _ in trainer.run(until=trainer.step + chunk):
+            pass
+        chunk = min(chunk * 2, 64)
+    _sync(str(trainer.device))
+    return trainer.step - first, time.perf_counter() - start
+
+
+def empirical_rates(
+    n: int = 20_000, m: int = 50, dtype: str = "float64", device: str = "cpu", seconds: float = 1.0, rounds: int = 3
+) -> dict[str, float | int | str]:
+    """Training steps/s on n fixed samples (Trainer.run, full batch): analytic in numpy and in torch, and autograd.
+
+    The three alternate in `rounds` short turns, so that load from other processes falls on all of them alike.
+    """
+    from . import empirical
+    from .objective import AutogradEmpiricalObjective
+
+    trainers = {
+        name: _sample_trainer(["loss.kind=empirical", f"loss.samples={n}"], m, dtype, device)
+        for name in ("numpy", "torch", "autograd")
+    }
+    reference = trainers["autograd"]
+    obj = reference.objective
+    reference.objective = AutogradEmpiricalObjective(
+        obj.teacher_w, obj.teacher_a, reference.config.model.activation, obj.X
+    )
+    totals = {name: [0, 0.0] for name in trainers}
+    try:
+        for _ in range(rounds):
+            for name, trainer in trainers.items():
+                empirical.FORCE_BACKEND = "numpy" if name == "numpy" else "torch"
+                steps, elapsed = _timed_steps(trainer, seconds / rounds)
+                totals[name][0] += steps
+                totals[name][1] += elapsed
+    finally:
+        empirical.FORCE_BACKEND = None
+    rates = {f"{name}_steps_per_s": steps / elapsed for name, (steps, elapsed) in totals.items()}
+    best = (
+        max(rates["numpy_steps_per_s"], rates["torch_steps_per_s"]) if device == "cpu" else rates["torch_steps_per_s"]
+    )
+    return {"n": n, "m": m, "dtype": dtype, **rates, "ratio": best / rates["autograd_steps_per_s"]}
+
+
+def online_rate(batch: int = 1000, m: int = 50, dtype: str = "float64", device: str = "cpu", seconds: float = 1.0):
+    """Online SGD steps/s (fresh samples drawn, teacher outputs, analytic gradients, update) through Trainer.run."""
+    trainer = _sample_trainer(["loss.kind=online", f"loss.batch={batch}"], m, dtype, device)
+    steps, elapsed = _timed_steps(trainer, seconds)
+    return {"batch": batch, "m": m, "dtype": dtype, "steps_per_s": steps / elapsed}
+
+
+def _peak_rss_bytes(n: int, steps: int) -> int:
+    """Peak resident memory of a fresh process that builds an empirical run with n samples and trains `steps`.
+
+    Read from /proc/self/status (VmHWM, this process's own peak): ru_maxrss carries over the parent's peak
+    through fork and exec, so under a large parent (pytest) every child reports the same number.
+    """
+    code = (
+        "import resource, torch\n"
+        "from engine.bench import _sample_trainer\n"
+        "torch.set_num_threads(1)\n"  # as `featlearn run` does at m = 50: threads on small blocks only contend
+        f"loss = ['loss.kind=empirical', 'loss.samples={n}', 'optim.steps={steps}']\n"
+        "t = _sample_trainer(loss, 50, 'float64', 'cpu')\n"
+        f"for _ in t.run(until={steps}): pass\n"
+        "try:\n"
+        "    line = next(x for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
+        "    print(int(line.split()[1]))\n"
+        "except OSError:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) * 1024  # both are in KiB on Linux
+
+
+def empirical_memory(n: int = 1_000_000, steps: int = 3) -> dict[str, float]:
+    """Peak memory an empirical run with n samples adds over one with 1,000, against the bound validation promises."""
+    from .config import SAMPLE_BYTES
+
+    base, big = _peak_rss_bytes(1000, steps), _peak_rss_bytes(n, steps)
+    bound = n * (3 + 1) * SAMPLE_BYTES
+    return {"n": n, "peak_mib": big / 2**20, "added_mib": (big - base) / 2**20, "bound_mib": bound / 2**20}

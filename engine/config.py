@@ -18,6 +18,15 @@ import tomli_w
 # A run file keeps every snapshot in memory and on disk: cap it so a typo (m = 10**6) fails fast, not after
 # swapping. 1 GiB holds m = 5,000, d = 3 for 16,000 steps at record.every = 20 about eight times over.
 MAX_HISTORY_BYTES = 1 << 30
+# The same cap for each other size a config implies, so that the key named in the error is the one to change:
+# the student's state (W, a, gradients, the objective's per-neuron buffers and snapshot copies: at most
+# STATE_COPIES rows of (d + 1) floats per neuron), the three-stage ridge fit (RIDGE_COPIES m x m matrices), the
+# samples (X and y in float64 while they are drawn, plus their copy in the run's dtype: 16 bytes per number) and
+# a minibatch (the same). Work that grows with n is done in fixed-size blocks (engine.empirical), so it adds none.
+MAX_MEMORY_BYTES = 1 << 30
+STATE_COPIES = 16
+RIDGE_COPIES = 4
+SAMPLE_BYTES = 16
 
 ACTIVATIONS = ("relu", "relu_centered", "abs")
 EVEN_ACTIVATIONS = ("relu_centered", "abs")
@@ -52,8 +61,10 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class LossConfig:
-    kind: str = "population"  # population: exact closed form; empirical: average over `samples` Gaussians
-    samples: int = 10000  # n, fixed for the run, drawn from the seed
+    kind: str = "population"  # population: exact closed form; empirical: average over `samples` Gaussians;
+    # online: `batch` fresh Gaussians every step (one-pass SGD, drawn from the seed and the step)
+    samples: int = 10000  # n, fixed for the run, drawn from the seed (empirical)
+    batch: int = 0  # samples per step: required for online; for empirical 0 (or >= samples) means the full batch
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "dtype": ("float32", "float64"),
     "student.init": ("balanced", "symmetric"),
     "model.activation": ACTIVATIONS,
-    "loss.kind": ("population", "empirical"),
+    "loss.kind": ("population", "empirical", "online"),
     "optim.mode": ("plain", "three_stage"),
 }
 LOWER: dict[str, tuple[float, bool]] = {
@@ -134,6 +145,7 @@ LOWER: dict[str, tuple[float, bool]] = {
     "student.init_scale": (0, False),
     "student.output_scale": (0, True),
     "loss.samples": (1, True),
+    "loss.batch": (0, True),
     "optim.lr": (0, False),
     "optim.steps": (0, True),
     "optim.weight_decay": (0, True),
@@ -226,6 +238,48 @@ def validate(cfg: RunConfig) -> None:
         _fail(
             "optim.weight_decay_min", cfg.optim.weight_decay_min, f"<= optim.weight_decay = {cfg.optim.weight_decay:g}"
         )
+    if cfg.loss.kind == "online" and cfg.loss.batch == 0:
+        _fail("loss.batch", 0, "a batch size >= 1 for loss.kind = 'online' (fresh samples every step), e.g. 1000")
+    if cfg.loss.kind == "empirical" and cfg.loss.batch > cfg.loss.samples:
+        _fail("loss.batch", cfg.loss.batch, f"at most loss.samples = {cfg.loss.samples}, or 0 for the full batch")
+    _check_memory(cfg)
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.1f} GiB"
+
+
+def _check_memory(cfg: RunConfig) -> None:
+    """Refuse a size whose memory exceeds MAX_MEMORY_BYTES, naming the key that makes it too large."""
+    t, s, loss = cfg.teacher, cfg.student, cfg.loss
+    limit = f"limit {_gib(MAX_MEMORY_BYTES)}"
+    state = s.width * (t.dim + 1) * 8 * STATE_COPIES
+    if state > MAX_MEMORY_BYTES:
+        key, value = ("teacher.dim", t.dim) if t.dim > s.width else ("student.width", s.width)
+        _fail(
+            key,
+            value,
+            f"a smaller value: training would hold {_gib(state)} "
+            f"({limit} = student.width x (teacher.dim + 1) x 8 bytes x {STATE_COPIES} working copies)",
+        )
+    ridge = s.width**2 * 8 * RIDGE_COPIES
+    if cfg.optim.mode == "three_stage" and ridge > MAX_MEMORY_BYTES:
+        _fail(
+            "student.width",
+            s.width,
+            f"a smaller width for optim.mode = 'three_stage': its ridge fit would take {_gib(ridge)} "
+            f"({limit} = {RIDGE_COPIES} matrices of student.width^2 x 8 bytes)",
+        )
+    sized = [("loss.samples", loss.samples)] if loss.kind == "empirical" else []
+    sized += [("loss.batch", loss.batch)] if loss.kind != "population" else []
+    for key, n in sized:
+        if n * (t.dim + 1) * SAMPLE_BYTES > MAX_MEMORY_BYTES:
+            _fail(
+                key,
+                n,
+                f"a smaller number: the samples would take {_gib(n * (t.dim + 1) * SAMPLE_BYTES)} "
+                f"({limit} = {key} x (teacher.dim + 1) x {SAMPLE_BYTES} bytes)",
+            )
     history_bytes = cfg.snapshot_count() * s.width * (t.dim + 1) * 8
     if history_bytes > MAX_HISTORY_BYTES:
         _fail(

@@ -34,8 +34,14 @@ RUN_KEYS = (
     "objective",
     "weight_decay",
     "stage",
+    "population_loss",
 )
-SCALARS = ("step", "loss", "objective", "weight_decay", "stage")
+SCALARS = ("step", "loss", "objective", "weight_decay", "stage", "population_loss")
+# Keys that run files written before they existed lack; loading fills them in (see _population_losses).
+ADDED_KEYS = ("population_loss",)
+# An older finite-sample run file gets its population loss computed on load when that costs at most about this
+# many kernel evaluations (snapshots x m^2, a second or so); beyond it the column is NaN, i.e. "not recorded".
+POPULATION_BACKFILL_MAX = 2 * 10**8
 
 
 class RunFileError(ValueError):
@@ -52,9 +58,11 @@ class Snapshot:
     stage : 0 in plain mode; 1, 2, 3 for the stages of the three-stage procedure.
     student_w : (m, d) first-layer weights.
     student_a : (m,) second-layer weights.
-    loss : population (or empirical) loss L, unregularized.
+    loss : the training loss L, unregularized: exact (population), on the n samples (empirical, all of them even
+        when the step used a minibatch), or on this step's fresh batch (online).
     objective : L_λ = L + λ/2 (‖a‖² + ‖W‖_F²).
     weight_decay : λ in force at this step.
+    population_loss : the exact population loss at this step; None means "equal to loss" (a population run).
     """
 
     step: int
@@ -64,6 +72,7 @@ class Snapshot:
     loss: float
     objective: float
     weight_decay: float
+    population_loss: float | None = None
 
 
 class RunHistory:
@@ -93,7 +102,8 @@ class RunHistory:
         self._w[n] = snap.student_w
         self._a[n] = snap.student_a
         for name in SCALARS:
-            self._scalars[name][n] = getattr(snap, name)
+            value = getattr(snap, name)
+            self._scalars[name][n] = snap.loss if value is None else value  # population_loss None: equal to loss
         self._count = n + 1  # published last: readers never see a half-written row
 
     def _grow(self) -> None:
@@ -129,6 +139,7 @@ class RunHistory:
             loss=float(s["loss"][i]),
             objective=float(s["objective"][i]),
             weight_decay=float(s["weight_decay"][i]),
+            population_loss=float(s["population_loss"][i]),
         )
 
     def index_at_step(self, step: int) -> int:
@@ -165,10 +176,10 @@ class RunHistory:
         try:
             # Our own file handle: np.load leaks its handle when the archive turns out to be corrupt.
             with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-                missing = [k for k in RUN_KEYS if k not in npz.files]
+                missing = [k for k in RUN_KEYS if k not in npz.files and k not in ADDED_KEYS]
                 if missing:
                     raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
-                data = {k: npz[k] for k in RUN_KEYS}
+                data = {k: npz[k] for k in RUN_KEYS if k in npz.files}
         except RunFileError:
             raise
         except FileNotFoundError:
@@ -184,6 +195,8 @@ class RunHistory:
         _check_arrays(path, data, cfg)
         teacher = Teacher(data["teacher_w"].astype(np.float64), data["teacher_a"].astype(np.float64))
         T = len(data["step"])
+        if "population_loss" not in data:
+            data["population_loss"] = _population_losses(cfg, teacher, data)
         history = cls(cfg, teacher, capacity=T, dtype=data["student_w"].dtype)
         for i in range(T):
             history.append(
@@ -195,6 +208,7 @@ class RunHistory:
                     loss=float(data["loss"][i]),
                     objective=float(data["objective"][i]),
                     weight_decay=float(data["weight_decay"][i]),
+                    population_loss=float(data["population_loss"][i]),
                 )
             )
         return history
@@ -241,7 +255,7 @@ def _check_arrays(path: Path, data: dict[str, np.ndarray], cfg: RunConfig) -> No
         raise _corrupt(path, "step", f"has shape {step.shape}: a run file holds at least one snapshot")
     T, m, d, k = len(step), cfg.student.width, cfg.teacher.dim, cfg.teacher.width
     expected = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
-    expected.update({name: (T,) for name in SCALARS})
+    expected.update({name: (T,) for name in SCALARS if name in data})  # population_loss is newer than schema 1
     for key, shape in expected.items():
         if data[key].shape != shape:
             raise _corrupt(path, key, f"has shape {data[key].shape}, expected {shape}")
@@ -264,3 +278,22 @@ def _check_values(path: Path, data: dict[str, np.ndarray]) -> None:
     norms = np.linalg.norm(data["teacher_w"].astype(np.float64), axis=1)
     if not np.allclose(norms, 1.0, atol=1e-6):
         raise _corrupt(path, "teacher_w", "rows must be unit directions")
+
+
+def _population_losses(cfg: RunConfig, teacher: Teacher, data: dict[str, np.ndarray]) -> np.ndarray:
+    """The population loss of a run file written before it was recorded: equal to `loss` for population runs,
+    computed from the snapshots for small finite-sample runs, NaN (not recorded) for large ones."""
+    if cfg.loss.kind == "population":
+        return data["loss"].astype(np.float64)
+    T, m = data["student_a"].shape
+    if T * m * m > POPULATION_BACKFILL_MAX:
+        return np.full(T, np.nan)
+    import torch  # the history module is otherwise numpy-only
+
+    from .objective import PopulationObjective
+
+    objective = PopulationObjective(
+        torch.from_numpy(teacher.w), torch.from_numpy(teacher.a), cfg.model.activation
+    )
+    W, a = data["student_w"].astype(np.float64), data["student_a"].astype(np.float64)
+    return np.array([float(objective.loss(torch.from_numpy(W[i]), torch.from_numpy(a[i]))) for i in range(T)])

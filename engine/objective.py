@@ -10,8 +10,9 @@ teachers into one signed measure, c = (a_j‖w_j‖ ; −a_i*) on directions V =
 Only two (n × n) matrices are needed, √(1−u²) and arccos u, since κ_r − uκ_r' = √(1−u²)/2π. For large widths
 they are built in row blocks that stay in cache: the step is memory-bound otherwise.
 
-`autograd_population_loss` and `EmpiricalObjective` are independent computations (autograd of the pairwise
-kernel sum; Monte Carlo samples) used by tests, the benchmark and `loss.kind = "empirical"`.
+`autograd_population_loss` and `AutogradEmpiricalObjective` are independent computations (autograd of the pairwise
+kernel sum; autograd on Monte Carlo samples) used by tests and the benchmark. The loss on samples that training
+uses, with analytic gradients, is `engine.empirical.EmpiricalObjective` (re-exported here).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .empirical import EmpiricalObjective
 from .kernels import COEFFICIENTS, TWO_PI, KernelCoefficients, activation_fn, kappa
+
+__all__ = ["AutogradEmpiricalObjective", "AutogradPopulationObjective", "EmpiricalObjective", "PopulationObjective"]
 
 # Rows per block: 256 rows x 5,000 columns x 4 bytes = 5 MB per matrix; small widths take one block.
 BLOCK_ELEMENTS = 1 << 18
@@ -156,8 +160,11 @@ class AutogradPopulationObjective:
         return autograd_population_loss(W, a, self.teacher_w, self.teacher_a, self.activation).detach()
 
 
-class EmpiricalObjective:
-    """L on n fixed Gaussian samples X (n, d): ½ mean over x of (f(x) − f*(x))², gradients by autograd."""
+class AutogradEmpiricalObjective:
+    """L on n fixed Gaussian samples X (n, d): ½ mean over x of (f(x) − f*(x))², gradients by autograd.
+
+    The reference for engine.empirical's analytic gradients, and the "autograd" column of `featlearn bench`.
+    """
 
     def __init__(self, teacher_w: torch.Tensor, teacher_a: torch.Tensor, activation: str, X: torch.Tensor) -> None:
         self.X, self.activation = X, activation

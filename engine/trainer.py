@@ -1,4 +1,8 @@
-"""Full-batch gradient descent on L_λ, as a generator of frozen snapshots (PAPER.md §5).
+"""Gradient descent on L_λ, as a generator of frozen snapshots (PAPER.md §5).
+
+The loss is the population loss (full-batch GD on the closed form), the loss on n fixed samples (full-batch GD,
+or minibatch SGD with `loss.batch`), or online SGD on fresh samples every step. Every snapshot records the
+training loss and, beside it, the exact population loss, so a finite-sample run shows whether it generalizes.
 
     trainer = Trainer(config)
     for snap in trainer.run():          # step 0, every record.every steps, and the last step
@@ -16,11 +20,13 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from .batches import Minibatches, OnlineBatches
 from .config import RunConfig
+from .empirical import EmpiricalObjective, samples_value_and_grad, second_moments
 from .history import RunHistory, Snapshot
 from .initial import draw_samples, init_student, make_teacher, resolve_device
-from .kernels import activation_fn, pair_kernel
-from .objective import EmpiricalObjective, PopulationObjective, regularizer
+from .kernels import pair_kernel
+from .objective import PopulationObjective, regularizer
 
 # A loss this many times its start (or above it, for tiny starts) means GD has left the basin for good.
 EXPLOSION_FACTOR = 1e6
@@ -75,12 +81,19 @@ class Trainer:
         self.a = self._to_device(a0)  # (m,)
         tw = self._to_device(self.teacher.w)  # (k, d)
         ta = self._to_device(self.teacher.a)  # (k,)
-        self.objective: PopulationObjective | EmpiricalObjective
-        if config.loss.kind == "empirical":
-            X = self._to_device(draw_samples(config, gen))
-            self.objective = EmpiricalObjective(tw, ta, config.model.activation, X)
-        else:
-            self.objective = PopulationObjective(tw, ta, config.model.activation)
+        act, loss = config.model.activation, config.loss
+        self.population = PopulationObjective(tw, ta, act)
+        # The training loss over all its data (recorded at snapshots), and where a stochastic step's samples come from.
+        self.objective: PopulationObjective | EmpiricalObjective = self.population
+        self.batches: OnlineBatches | Minibatches | None = None
+        if loss.kind == "empirical":
+            # No copy when the run is float64 on the CPU: the samples are the largest thing a run holds.
+            X = torch.from_numpy(draw_samples(config, gen)).to(dtype=self.dtype, device=self.device)
+            self.objective = EmpiricalObjective(tw, ta, act, X)
+            if 0 < loss.batch < loss.samples:
+                self.batches = Minibatches(config.seed, loss.batch, X, self.objective.y)
+        elif loss.kind == "online":
+            self.batches = OnlineBatches(config.seed, loss.batch, config.teacher.dim, tw, ta, act)
         self.step = 0
         self._last_yielded = -1
         self._start_loss: float | None = None
@@ -149,13 +162,13 @@ class Trainer:
         check_every_step = self.device.type == "cpu"
         while self.step <= until:
             lam = self.weight_decay_now()
-            loss, grad_W, grad_a = self.objective.value_and_grad(self.W, self.a)
+            loss, grad_W, grad_a = self._value_and_grad()
             record = self._is_record_step(self.step, until)
             if not (check_every_step or record):
                 self._update(grad_W, grad_a, lam)
                 self.step += 1
                 continue
-            loss_value = float(loss)
+            loss_value = self._training_loss(loss) if record else float(loss)
             exploded = self._exploded(loss_value)
             if exploded and not math.isfinite(loss_value):
                 raise self._diverged(loss_value)
@@ -172,6 +185,23 @@ class Trainer:
     def _diverged(self, loss: float) -> Diverged:
         advice = initial_state_advice(self.config) if self.step == 0 else None
         return Diverged(self.step, loss, self.config.optim.lr, advice)
+
+    def _value_and_grad(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This step's loss and gradients: on all the training data, or on this step's batch."""
+        if self.batches is None:
+            return self.objective.value_and_grad(self.W, self.a)
+        X, y = self.batches.at(self.step)
+        return samples_value_and_grad(X, y, self.W, self.a, self.config.model.activation)
+
+    def _training_loss(self, step_loss: torch.Tensor) -> float:
+        """The loss a snapshot records: on all n samples even when the step saw a minibatch; online, the batch's."""
+        if isinstance(self.batches, Minibatches):
+            return float(self.objective.loss(self.W, self.a))
+        return float(step_loss)
+
+    def _population_loss(self, loss: float) -> float:
+        """The exact population loss beside the training loss (the same number for population runs)."""
+        return loss if self.config.loss.kind == "population" else float(self.population.loss(self.W, self.a))
 
     def _exploded(self, loss: float) -> bool:
         if self._start_loss is None:
@@ -199,13 +229,13 @@ class Trainer:
         return a / torch.clamp(scale, min=torch.finfo(a.dtype).tiny)
 
     def _second_layer_system(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(G, C a*) of the loss as a quadratic in a: exact kernels, or sample moments for the empirical loss."""
+        """(G, C a*) of the loss as a quadratic in a: exact kernels, or sample moments (all n samples; online,
+        this step's fresh batch)."""
         obj, act = self.objective, self.config.model.activation
         if isinstance(obj, EmpiricalObjective):
-            norms = torch.linalg.vector_norm(self.W, dim=1)
-            features = activation_fn(obj.X @ self.W.T, norms, act)  # (n, m)
-            n = len(obj.X)
-            return features.T @ features / n, features.T @ obj.y / n
+            return second_moments(obj.X, obj.y, self.W, act)
+        if isinstance(self.batches, OnlineBatches):
+            return second_moments(*self.batches.at(self.step), self.W, act)
         G = pair_kernel(self.W, self.W, act)
         C = pair_kernel(self.W, obj.teacher_w, act)
         return G, C @ obj.teacher_a
@@ -224,6 +254,7 @@ class Trainer:
             loss=loss,
             objective=loss + lam * penalty,
             weight_decay=lam,
+            population_loss=self._population_loss(loss),
         )
 
 

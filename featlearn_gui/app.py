@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from featlearn_gui.cli import EXIT_DIVERGED, EXIT_INVALID
+from featlearn_gui.exit_codes import EXIT_DIVERGED, EXIT_INVALID
 from featlearn_gui.palette import RENDERERS
 
 

@@ -242,8 +242,10 @@ def _print_info(run_file: str, history, met) -> None:
         f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
         f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}"
     )
+    print(f"loss          {_loss_kind(cfg)}")
     print(f"snapshots     {len(history)} (last step {snap.step})")
-    print(f"final loss    {snap.loss:.4g}")
+    print(f"final loss    {snap.loss:.4g}{'' if cfg.loss.kind == 'population' else ' (training)'}")
+    print(f"population    {_population_text(snap.loss, snap.population_loss, cfg.loss.kind)}")
     print(f"objective     {snap.objective:.4g} (lambda = {snap.weight_decay:.3g})")
     active = f"{int(met.active.sum())} of {len(met.mass)}"
     print(f"max angle     {met.max_active_angle_deg:.3f} deg over the active neurons ({active})")
@@ -251,6 +253,29 @@ def _print_info(run_file: str, history, met) -> None:
     print("captured mass per teacher (target a*):")
     for i, (got, want) in enumerate(zip(met.captured, history.teacher.a)):
         print(f"  teacher {i + 1}   {got:+.4f}   (a* = {want:+.4f}, error {abs(got - want) / abs(want):.2%})")
+
+
+def _loss_kind(cfg) -> str:
+    """The loss a run trained on, in words: what its `final loss` line means."""
+    loss = cfg.loss
+    if loss.kind == "online":
+        return f"online SGD, {loss.batch:,} fresh samples per step"
+    if loss.kind == "empirical":
+        batch = f"minibatches of {loss.batch:,}" if 0 < loss.batch < loss.samples else "full batch"
+        return f"empirical, n = {loss.samples:,} fixed samples, {batch}"
+    return "population (exact closed form)"
+
+
+def _population_text(loss: float, population: float, kind: str) -> str:
+    """The exact population loss, and for a finite-sample run how far above the training loss it is."""
+    import math
+
+    if kind == "population":
+        return f"{population:.4g} (the training loss is the population loss)"
+    if math.isnan(population):
+        return "not recorded (an older run file too large to compute it on load)"
+    gap = f"{population / loss:.3g}x the training loss" if loss > 0 else "the training loss is 0"
+    return f"{population:.4g} ({gap})"
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ class FileActions(QtCore.QObject):
         path = Path(path)
         try:
             run.history.save(path)  # atomic: a failure leaves no half-written file
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: nothing recorded yet (a run that failed at step 0)
             prompts.show_error(self._parent, "Cannot save the run", f"{path}: {exc}")
             return False
         run.path, run.saved = path, True

@@ -12,6 +12,7 @@ CURSOR = "#5a5a5a"
 POSITIVE = "#E69F00"  # a > 0: orange, on the sphere, in the plots and in exports alike
 NEGATIVE = "#0072B2"  # a < 0: blue
 LOSS = "#0072B2"
+POPULATION_LOSS = "#009E73"  # the exact loss beside a finite-sample run's training loss
 OBJECTIVE = "#D55E00"
 WEIGHT_DECAY = "#CC79A7"
 FAR_MASS = "#D55E00"

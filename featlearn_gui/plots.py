@@ -90,8 +90,12 @@ def _positive(values: np.ndarray, floor: float = TINY) -> np.ndarray:
 
 def loss_lines(run: RunSeries) -> list[Line]:
     steps = run.steps
-    return [Line("loss L", steps, _positive(run.column("loss")), palette.LOSS),
-            Line("objective L_λ", steps, _positive(run.column("objective")), palette.OBJECTIVE, dash=True)]
+    lines = [Line("loss L", steps, _positive(run.column("loss")), palette.LOSS),
+             Line("objective L_λ", steps, _positive(run.column("objective")), palette.OBJECTIVE, dash=True)]
+    if run.history.config.loss.kind != "population":  # on samples: the exact loss shows whether it generalizes
+        lines.append(Line("population loss", steps, _positive(run.column("population_loss")),
+                          palette.POPULATION_LOSS, dash=True))
+    return lines
 
 
 def lambda_lines(run: RunSeries) -> list[Line]:
@@ -120,7 +124,9 @@ def captured_lines(run: RunSeries) -> list[Line]:
 
 TIME_PLOTS = {plot.key: plot for plot in (
     TimePlot("loss", "Loss and objective", "loss", loss_lines, log_y=lambda run: True,
-             figure_title="Loss L and objective L_λ"),
+             figure_title="Loss L and objective L_λ",
+             tooltip="For runs on samples (empirical, online) the training loss L is on the samples and the "
+                     "population loss beside it is exact: the gap says whether the student generalizes."),
     TimePlot("lambda", "Weight decay λ", "weight decay λ", lambda_lines,
              log_y=lambda run: bool(np.all(run.column("weight_decay") > 0)),  # λ = 0 has no logarithm
              figure_title="Weight decay schedule λ(t)"),

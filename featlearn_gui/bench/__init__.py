@@ -61,6 +61,7 @@ def bench_engine(quick: bool) -> None:
             check=True,
         )
         wall = time.perf_counter() - start
+    bench_samples(quick, device)
     numpy_loop = paper_numpy_seconds()
     ours_loop = 16000 / next(r["analytic_steps_per_s"] for r in rows if r["m"] == 50 and r["dtype"] == "float64")
     print(f"\n`featlearn run --preset paper` (16,000 steps, m = 50), wall time with start-up: {wall:.2f} s")
@@ -68,6 +69,36 @@ def bench_engine(quick: bool) -> None:
         f"the 16,000 steps alone: featlearn {ours_loop:.2f} s, plain numpy (engine.numpy_reference) "
         f"{numpy_loop:.2f} s -> featlearn is {numpy_loop / ours_loop:.1f}x faster"
     )
+
+
+def bench_samples(quick: bool, device: str) -> None:
+    """The loss on samples: analytic vs autograd at n = 20,000, online SGD, and the memory of n = 10^6."""
+    from engine.bench import empirical_memory, empirical_rates, online_rate
+
+    seconds = 1.5 if quick else 6.0
+    row = empirical_rates(20_000, 50, device=device, seconds=seconds, rounds=3 if quick else 6)
+    _print_table(
+        f"Empirical loss, n = 20,000, m = 50, d = 3, float64, device {device}, 1 torch thread: Trainer steps/s",
+        [row],
+        [
+            ("numpy_steps_per_s", "analytic numpy", ".1f"),
+            ("torch_steps_per_s", "analytic torch", ".1f"),
+            ("autograd_steps_per_s", "autograd", ".1f"),
+            ("ratio", "ratio (best analytic / autograd)", ".1f"),
+        ],
+    )
+    rows = [online_rate(batch, 50, device=device, seconds=seconds / 3) for batch in (100, 1000)]
+    _print_table(
+        "Online SGD (fresh samples every step), m = 50",
+        rows,
+        [("batch", "batch", "d"), ("steps_per_s", "steps/s", ".1f")],
+    )
+    if device == "cpu":
+        mem = empirical_memory(10**5 if quick else 10**6)
+        print(
+            f"\nPeak memory, empirical run with n = {mem['n']:,}: {mem['peak_mib']:.0f} MiB in all, "
+            f"{mem['added_mib']:.1f} MiB over n = 1,000; the config's bound for the samples: {mem['bound_mib']:.1f} MiB"
+        )
 
 
 def bench_gui(quick: bool) -> None:

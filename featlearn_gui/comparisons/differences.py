@@ -21,6 +21,8 @@ NAMES = {
     "teacher.dim": "d",
     "teacher.width": "k",
     "loss.kind": "loss",
+    "loss.samples": "n",
+    "loss.batch": "batch",
     "seed": "seed",
     "optim.steps": "steps",
 }

@@ -1,5 +1,8 @@
 """Data exports: a CSV of the per-snapshot scalar metrics (for a spreadsheet or pandas) and the run file itself.
 
+`loss` is the training loss (on the run's samples for empirical and online runs), `population_loss` the exact
+population loss beside it (the same number for population runs): their gap is the generalization gap.
+
 Every number comes from the history or from `engine.metrics.history_metrics`; nothing is recomputed here.
 """
 
@@ -14,7 +17,16 @@ from engine.metrics import history_metrics
 
 from .writers import atomic_file
 
-BASE_COLUMNS = ("step", "stage", "loss", "objective", "weight_decay", "far_mass", "max_active_angle_deg")
+BASE_COLUMNS = (
+    "step",
+    "stage",
+    "loss",
+    "population_loss",
+    "objective",
+    "weight_decay",
+    "far_mass",
+    "max_active_angle_deg",
+)
 
 
 def metric_columns(history) -> dict[str, np.ndarray]:
@@ -22,7 +34,7 @@ def metric_columns(history) -> dict[str, np.ndarray]:
     view = history.view()
     metrics = history_metrics(history)
     n = len(view["step"])  # a history still growing: metrics and view were both taken from the first n rows
-    columns = {name: view[name][:n] for name in BASE_COLUMNS[:5]}
+    columns = {name: view[name][:n] for name in BASE_COLUMNS[:6]}
     columns["far_mass"] = metrics["far_mass"][:n]
     columns["max_active_angle_deg"] = metrics["max_active_angle_deg"][:n]
     for i in range(metrics["captured"].shape[1]):

@@ -11,9 +11,12 @@ from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import STATUS_TEXT
 
-COLUMNS = ("run", "what differs", "status", "last step", "loss L", "max active angle", "far mass", "far / all mass",
+COLUMNS = ("run", "what differs", "status", "last step", "loss L", "population L", "max active angle", "far mass",
+           "far / all mass",
            "captured mass (a*)")
 TIPS = {
+    "loss L": "the training loss: on the samples for empirical and online runs",
+    "population L": "the exact population loss (equal to L for population runs)",
     "max active angle": f"largest angle of a neuron with ≥ {ACTIVE_FRACTION:g} of the largest mass to its nearest "
                         "teacher",
     "far mass": f"Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher",
@@ -33,7 +36,9 @@ def final_row(run: Run) -> list[str]:
     share = met.far_mass / total if total > 0 else 0.0
     captured = " ".join(f"{c:+.2f}" for c in met.captured)
     targets = " ".join(f"{a:+g}" for a in history.teacher.a)
+    population = snap.loss if snap.population_loss is None else snap.population_loss
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
+            f"{population:.3g}",
             f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.2g}%",
             f"{captured}  ({targets})"]
 

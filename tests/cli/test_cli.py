@@ -36,6 +36,8 @@ def test_presets_lists_every_preset_with_its_purpose():
         "three-stage",
         "high-dim",
         "circle",
+        "few-samples",
+        "online",
     } <= set(names)
     assert "(default)" in next(line for line in result.stdout.splitlines() if line.startswith("paper "))
 
@@ -64,6 +66,12 @@ def test_info_summarizes_recovery(short_run):
         (["run", "--set", "optim.lrate=1", "--out", "x.npz"], "unknown key optim.lrate"),
         (["run", "--out", "/no/such/dir/x.npz"], "does not exist"),
         (["info", "missing.npz"], "no such file"),
+        (
+            ["run", "--set", "loss.kind=empirical", "--set", "loss.samples=1000000000", "--out", "x.npz"],
+            "loss.samples = 1000000000 is not allowed",
+        ),
+        (["run", "--set", "student.width=10000000", "--out", "x.npz"], "student.width = 10000000 is not allowed"),
+        (["run", "--set", "loss.kind=online", "--out", "x.npz"], "loss.batch = 0 is not allowed"),
     ],
 )
 def test_invalid_input_exits_2_with_one_clear_line(args, message, tmp_path):
@@ -74,6 +82,21 @@ def test_invalid_input_exits_2_with_one_clear_line(args, message, tmp_path):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_info_shows_the_population_loss_beside_the_training_loss(short_run, tmp_path):
+    result = featlearn("info", str(short_run[0]))
+    assert "population (exact closed form)" in result.stdout
+    assert "the training loss is the population loss" in result.stdout
+    path = tmp_path / "few.npz"
+    sets = ["--set", "loss.kind=empirical", "--set", "loss.samples=10", "--set", "optim.steps=2000"]
+    assert featlearn("run", "--preset", "paper", *sets, "--out", str(path), "--quiet").returncode == 0
+    result = featlearn("info", str(path))
+    history = RunHistory.load(path)
+    snap = history.snapshot(-1)
+    assert "empirical, n = 10 fixed samples, full batch" in result.stdout
+    assert f"final loss    {snap.loss:.4g} (training)" in result.stdout
+    assert f"population    {snap.population_loss:.4g} ({snap.population_loss / snap.loss:.3g}x" in result.stdout
 
 
 def test_foreign_npz_is_rejected_by_info(tmp_path):

@@ -87,3 +87,41 @@ def test_missing_preset_lists_available():
 def test_config_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         RunConfig().seed = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "assignments, key",
+    [
+        (["loss.kind=empirical", "loss.samples=1000000000"], "loss.samples = 1000000000"),
+        (["loss.kind=online", "loss.batch=1000000000"], "loss.batch = 1000000000"),
+        (["loss.kind=empirical", "loss.batch=1000000000", "loss.samples=1000000000"], "loss.samples"),
+        (["student.width=10000000"], "student.width = 10000000"),
+        (["teacher.dim=100000000"], "teacher.dim = 100000000"),
+        (["optim.mode=three_stage", "student.width=20000"], "student.width = 20000"),
+    ],
+)
+def test_every_size_is_bounded_by_its_memory_and_the_error_names_it(assignments, key):
+    with pytest.raises(ConfigError) as info:
+        config.apply_overrides(RunConfig(), assignments)
+    message = str(info.value)
+    assert message.startswith(key) and "GiB" in message and "\n" not in message
+    assert "record.every" not in message  # the old message blamed the snapshot interval for a huge width
+
+
+def test_memory_bounds_leave_room_for_real_runs():
+    config.apply_overrides(RunConfig(), ["loss.kind=empirical", "loss.samples=10000000"])  # 10^7 samples, d = 3
+    config.apply_overrides(RunConfig(), ["loss.kind=online", "loss.batch=1000000"])
+    config.apply_overrides(RunConfig(), ["optim.mode=three_stage", "student.width=5000"])
+    # samples only count when they are used
+    config.apply_overrides(RunConfig(), ["loss.samples=1000000000"])
+
+
+def test_batch_rules():
+    with pytest.raises(ConfigError, match=r"loss.batch = 0 .*online"):
+        config.apply_overrides(RunConfig(), ["loss.kind=online"])
+    with pytest.raises(ConfigError, match=r"loss.batch = 200 .*at most loss.samples = 100"):
+        config.apply_overrides(RunConfig(), ["loss.kind=empirical", "loss.samples=100", "loss.batch=200"])
+    with pytest.raises(ConfigError, match=r"loss.batch = -1 .*>= 0"):
+        config.apply_overrides(RunConfig(), ["loss.batch=-1"])
+    cfg = config.apply_overrides(RunConfig(), ["loss.kind=online", "loss.batch=10"])
+    assert config.loads(config.dumps(cfg)) == cfg

@@ -75,3 +75,42 @@ def test_history_grows_and_index_at_step(short_run):
     assert h.index_at_step(59) == 2 and h.index_at_step(60) == 3 and h.index_at_step(10_000) == len(h) - 1
     with pytest.raises(ValueError):
         h.append(short_run.snapshot(0))
+
+
+def _without_population_loss(history, path):
+    """Write `history` as a run file from before population_loss was recorded."""
+    from engine import config as config_mod
+
+    data = {k: v for k, v in history.view().items() if k != "population_loss"}
+    np.savez(
+        path,
+        schema=np.array(1),
+        config_toml=np.array(config_mod.dumps(history.config)),
+        teacher_w=history.teacher.w,
+        teacher_a=history.teacher.a,
+        **data,
+    )
+
+
+def test_older_run_files_without_population_loss_still_load(short_run, tmp_path, monkeypatch):
+    import torch
+
+    from engine import history as history_mod
+    from engine.objective import autograd_population_loss
+
+    _without_population_loss(short_run, tmp_path / "old.npz")
+    loaded = RunHistory.load(tmp_path / "old.npz")
+    np.testing.assert_array_equal(loaded.view()["population_loss"], short_run.view()["loss"])
+
+    cfg = config.apply_overrides(presets.load("paper"), ["loss.kind=empirical", "loss.samples=50", "optim.steps=60"])
+    finite = train(cfg)
+    _without_population_loss(finite, tmp_path / "old-empirical.npz")
+    loaded = RunHistory.load(tmp_path / "old-empirical.npz")
+    snap = loaded.snapshot(-1)
+    exact = autograd_population_loss(
+        torch.tensor(snap.student_w), torch.tensor(snap.student_a), torch.tensor(loaded.teacher.w),
+        torch.tensor(loaded.teacher.a), cfg.model.activation,
+    )
+    assert snap.population_loss == pytest.approx(float(exact), rel=1e-9) and snap.population_loss != snap.loss
+    monkeypatch.setattr(history_mod, "POPULATION_BACKFILL_MAX", 0)  # too large to compute on load: marked NaN
+    assert np.isnan(RunHistory.load(tmp_path / "old-empirical.npz").view()["population_loss"]).all()

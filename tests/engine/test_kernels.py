@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from engine.kernels import kappa, kappa_prime, pair_kernel
-from engine.objective import EmpiricalObjective, PopulationObjective
+from engine.objective import AutogradEmpiricalObjective, PopulationObjective
 
 ACTIVATIONS = ("relu", "relu_centered", "abs")
 
@@ -66,7 +66,7 @@ def test_population_loss_matches_monte_carlo(activation):
     tw /= tw.norm(dim=1, keepdim=True)
     ta = torch.tensor([1.0, -1.0], dtype=torch.float64)
     X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    emp = EmpiricalObjective(tw, ta, activation, X)
+    emp = AutogradEmpiricalObjective(tw, ta, activation, X)
     sq = 0.5 * (emp.predict(W, a) - emp.y) ** 2
     estimate, se = float(sq.mean()), float(sq.std() / np.sqrt(n))
     exact = float(PopulationObjective(tw, ta, activation).loss(W, a))

@@ -57,3 +57,21 @@ def test_circle_recovers_in_two_dimensions():
     assert history.config.teacher.dim == 2
     assert met.max_active_angle_deg <= 2.0
     np.testing.assert_allclose(met.captured, history.teacher.a, rtol=0.02)
+
+
+def test_few_samples_are_fitted_without_finding_the_teachers():
+    history, snap, met = final_metrics("few-samples")
+    assert history.config.loss.kind == "empirical" and history.config.loss.samples <= 20
+    assert snap.loss < 1e-3  # the ten samples are fitted...
+    assert snap.population_loss > 50 * snap.loss and snap.population_loss > 1e-2  # ...the function is not learned
+    assert met.max_active_angle_deg > 20.0
+    assert np.max(np.abs(met.captured - history.teacher.a)) > 0.5  # some teacher is missed
+
+
+def test_online_sgd_recovers_every_teacher_and_generalizes():
+    history, snap, met = final_metrics("online")
+    assert history.config.loss.kind == "online"
+    assert met.max_active_angle_deg <= 2.0
+    assert met.far_mass <= 1e-3 * met.mass.sum()
+    np.testing.assert_allclose(met.captured, history.teacher.a, rtol=0.02)
+    assert snap.population_loss < 1e-5

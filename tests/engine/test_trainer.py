@@ -135,3 +135,84 @@ def test_resume_refuses_a_foreign_teacher():
     history.teacher = type(history.teacher)(history.teacher.w[::-1].copy(), history.teacher.a)
     with pytest.raises(ValueError, match="cannot be continued"):
         Trainer.resume(history)
+
+
+def finite(*overrides):
+    return short("paper", "optim.steps=100", *overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ("loss.kind=online", "loss.batch=64"),
+        ("loss.kind=empirical", "loss.samples=500", "loss.batch=32"),
+        ("loss.kind=online", "loss.batch=64", "dtype=float32"),
+    ],
+)
+def test_a_stochastic_run_resumes_bit_identically_from_its_file(tmp_path, overrides):
+    cfg = finite(*overrides)
+    first = train(cfg, until=60)
+    first.save(tmp_path / "run.npz")
+    loaded = RunHistory.load(tmp_path / "run.npz")
+    for snap in Trainer.resume(loaded).run(until=100):
+        loaded.append(snap)
+    whole = train(cfg, until=100)
+    assert list(loaded.steps) == list(whole.steps)
+    for key, value in whole.view().items():
+        np.testing.assert_array_equal(loaded.view()[key], value, err_msg=key)
+
+
+def test_online_runs_depend_on_the_seed():
+    a = train(finite("loss.kind=online", "loss.batch=64"), until=20).view()
+    b = train(finite("loss.kind=online", "loss.batch=64", "seed=1"), until=20).view()
+    assert not np.array_equal(a["loss"], b["loss"])
+
+
+def autograd_gd(cfg, X, steps):
+    """Full-batch GD on the empirical loss, gradients by autograd: the reference the trainer must follow."""
+    from engine.objective import AutogradEmpiricalObjective
+
+    trainer = Trainer(cfg)
+    W, a = trainer.W.clone(), trainer.a.clone()
+    tw, ta = torch.from_numpy(trainer.teacher.w), torch.from_numpy(trainer.teacher.a)
+    objective = AutogradEmpiricalObjective(tw, ta, cfg.model.activation, X)
+    for t in range(steps):
+        _, gW, ga = objective.value_and_grad(W, a)
+        lam = weight_decay_at(cfg, t)
+        W, a = W * (1 - cfg.optim.lr * lam) - cfg.optim.lr * gW, a * (1 - cfg.optim.lr * lam) - cfg.optim.lr * ga
+    return W.numpy(), a.numpy(), objective
+
+
+def test_empirical_run_follows_autograd_gradient_descent():
+    cfg = finite("loss.kind=empirical", "loss.samples=3000", "optim.decay_every=20")
+    trainer = Trainer(cfg)
+    X = trainer.objective.X.clone()
+    snaps = list(trainer.run(until=60))
+    W, a, _ = autograd_gd(cfg, X, 60)
+    np.testing.assert_allclose(snaps[-1].student_w, W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(snaps[-1].student_a, a, rtol=1e-9, atol=1e-12)
+
+
+def test_population_loss_is_recorded_beside_the_training_loss():
+    from engine.objective import AutogradEmpiricalObjective, autograd_population_loss
+
+    population = train(short(), until=40).view()
+    np.testing.assert_array_equal(population["population_loss"], population["loss"])
+    cfg = finite("loss.kind=empirical", "loss.samples=400", "loss.batch=50")
+    trainer = Trainer(cfg)
+    X = trainer.objective.X.clone()
+    tw, ta = torch.from_numpy(trainer.teacher.w), torch.from_numpy(trainer.teacher.a)
+    reference = AutogradEmpiricalObjective(tw, ta, cfg.model.activation, X)
+    for snap in trainer.run(until=40):
+        W, a = torch.tensor(snap.student_w), torch.tensor(snap.student_a)
+        exact = autograd_population_loss(W, a, tw, ta, cfg.model.activation)
+        assert snap.population_loss == pytest.approx(float(exact), rel=1e-9)
+        # a minibatch step still records the loss on all n samples
+        assert snap.loss == pytest.approx(float(reference.loss(W, a)), rel=1e-10)
+
+
+def test_three_stage_runs_on_samples_and_online():
+    for overrides in (("loss.kind=empirical", "loss.samples=4000"), ("loss.kind=online", "loss.batch=4000")):
+        cfg = config.apply_overrides(presets.load("three-stage"), ["optim.steps=20", *overrides])
+        loss = train(cfg).view()["population_loss"]
+        assert loss[2] < 0.2 * loss[1]  # the ridge fit on samples still fits the second layer

@@ -16,13 +16,29 @@ def test_csv_columns_match_the_history(tmp_path, paper_history):
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     k = len(paper_history.teacher.a)
-    assert list(rows[0]) == ["step", "stage", "loss", "objective", "weight_decay", "far_mass", "max_active_angle_deg",
-                             *[f"captured_{i + 1}" for i in range(k)]]
+    assert list(rows[0]) == ["step", "stage", "loss", "population_loss", "objective", "weight_decay", "far_mass",
+                             "max_active_angle_deg", *[f"captured_{i + 1}" for i in range(k)]]
     view, metrics = paper_history.view(), history_metrics(paper_history)
     assert [int(r["step"]) for r in rows] == view["step"].tolist()
     np.testing.assert_array_equal([float(r["loss"]) for r in rows], view["loss"])
     np.testing.assert_array_equal([float(r["far_mass"]) for r in rows], metrics["far_mass"])
     np.testing.assert_array_equal([float(r[f"captured_{k}"]) for r in rows], metrics["captured"][:, k - 1])
+
+
+def test_csv_of_a_finite_sample_run_has_both_losses(tmp_path):
+    from engine import presets
+    from engine.config import apply_overrides
+    from engine.trainer import train
+
+    cfg = apply_overrides(presets.load("paper"), ["loss.kind=empirical", "loss.samples=30", "optim.steps=400"])
+    history = train(cfg)
+    out = tmp_path / "few.csv"
+    run_export(ExportJob(out=out), [Run("few", history)])
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    np.testing.assert_array_equal([float(r["population_loss"]) for r in rows], history.view()["population_loss"])
+    # 30 samples: after 400 steps the training loss is below the population loss (the student fits its samples)
+    assert float(rows[-1]["loss"]) < float(rows[-1]["population_loss"])
 
 
 def test_csv_of_two_runs_names_each_row(tmp_path, paper_history):
