@@ -244,7 +244,7 @@ def _check_header(path: Path, data: dict[str, np.ndarray]) -> RunConfig:
 
 def _check_arrays(path: Path, data: dict[str, np.ndarray], cfg: RunConfig) -> None:
     """Kinds, shapes and values of every array; raises RunFileError naming the first bad key."""
-    for key in FLOAT_KEYS:
+    for key in FLOAT_KEYS + tuple(k for k in ADDED_KEYS if k in data):  # population_loss may be NaN: not recorded
         if data[key].dtype not in (np.float32, np.float64):
             raise _corrupt(path, key, f"has type {data[key].dtype}, expected float32 or float64")
     for key in INT_KEYS:

@@ -39,7 +39,7 @@ def final_row(run: Run) -> list[str]:
     population = snap.loss if snap.population_loss is None else snap.population_loss
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.2g}%",
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%",
             f"{captured}  ({targets})"]
 
 

@@ -37,6 +37,8 @@ from featlearn_gui.plots import TIME_PLOTS, RunSeries, TimePlot
 from featlearn_gui.throttle import LoadGovernor, Throttle
 
 DASH, SOLID = QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.SolidLine
+# With several runs colour says which run: a run's lines differ by these, and grey legend entries name them.
+STYLES = (SOLID, DASH, QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashDotLine)
 
 
 class TimePlotPanel(QtWidgets.QWidget):
@@ -51,6 +53,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         self._ranges: list[tuple | None] = []  # the steady (x, y) range set on each plot, None when user-ranged
         self._curves: dict[tuple[int, int], list[pg.PlotDataItem]] = {}  # (plot, run position) -> its lines
         self._guides: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._keys: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []  # legend-only samples of the line styles
         self._metrics: weakref.WeakKeyDictionary[Run, MetricsSeries] = weakref.WeakKeyDictionary()
         for i, spec in enumerate(self.specs):
             self._add_plot(spec, last=i == len(self.specs) - 1)
@@ -138,6 +141,9 @@ class TimePlotPanel(QtWidgets.QWidget):
                 self.plots[p].removeItem(item)
         for plot, guide in self._guides:
             plot.removeItem(guide)
+        for plot, key in self._keys:
+            plot.legend.removeItem(key)
+        self._keys = []
         self._curves.clear()
         self._guides = []
         selected = self.model.selected
@@ -158,14 +164,25 @@ class TimePlotPanel(QtWidgets.QWidget):
                 lines = spec.lines(data) if data.count else []
                 items = self._curves.setdefault((p, r), [])
                 while len(items) < len(lines):
-                    line = lines[len(items)]
-                    first = not items
-                    name = (run.label if first else None) if several else line.label
-                    colour = run.colour if several else line.colour
-                    pen = pg.mkPen(colour, width=1.6, style=DASH if line.dash else SOLID)
-                    items.append(plot.plot([], [], pen=pen, name=name))
+                    i, line = len(items), lines[len(items)]
+                    if several:
+                        style = STYLES[i % len(STYLES)]
+                        items.append(plot.plot([], [], pen=pg.mkPen(run.colour, width=1.6, style=style),
+                                               name=None if i else run.label))
+                        if r == 0 and len(lines) > 1:
+                            self._add_key(plot, line.label, style)
+                    else:
+                        style = DASH if line.dash else SOLID
+                        items.append(plot.plot([], [], pen=pg.mkPen(line.colour, width=1.6, style=style),
+                                               name=line.label))
                 for item, line in zip(items, lines):
                     item.setData(line.x, line.y)
+
+    def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
+        """A grey legend entry naming a line style (with several runs, colours name the runs)."""
+        key = pg.PlotDataItem(pen=pg.mkPen(FOREGROUND, width=1.6, style=style))
+        plot.legend.addItem(key, label)
+        self._keys.append((plot, key))
 
     @QtCore.Slot(object)
     def _on_view_range_changed_manually(self, _mask) -> None:
