@@ -12,12 +12,14 @@ window (QWidget.grab) and `--quit` exits (status 0; 2 for invalid input, 3 when 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.exit_codes import EXIT_DIVERGED, EXIT_INVALID
+from featlearn_gui.export import headless
 from featlearn_gui.palette import RENDERERS
 
 
@@ -122,6 +124,29 @@ def _open(window, args: argparse.Namespace, settings) -> bool:
     return window.files.load_preset(args.preset or settings.last_preset())
 
 
+def _offer_recovery(window) -> None:
+    """Runs kept by a featlearn that crashed or was killed: offered once, in a window of their own."""
+    from featlearn_gui import prompts, recovery
+
+    kept = recovery.leftover_runs()
+    if kept and prompts.ask_restore(window, len(kept)):
+        restored = type(window)(window.settings, renderer=window.model.renderer, restore=False)
+        restored.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        if restored.restore_runs(kept):
+            restored.show()
+            window.compare_menu.windows.append(restored)
+    recovery.discard(kept)
+
+
+def _close_on_interrupt(app: QtWidgets.QApplication) -> QtCore.QTimer:
+    """Ctrl+C in the terminal closes every window as their close buttons do (asking about unsaved work)."""
+    signal.signal(signal.SIGINT, lambda *_: QtCore.QTimer.singleShot(0, QtWidgets.QApplication.closeAllWindows))
+    wake = QtCore.QTimer(app)  # Python runs signal handlers only when it gets control: give it some
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return wake
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from engine import presets
@@ -133,11 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     # Several OpenGL sphere views (N runs) draw only when their contexts share resources; set before the app.
     if QtWidgets.QApplication.instance() is None:
         QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        QtCore.qInstallMessageHandler(headless.qt_message)  # without the offscreen platform's meaningless warnings
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setOrganizationName("featlearn")
     app.setApplicationName("featlearn-gui")
     app.setWindowIcon(QtGui.QIcon.fromTheme("applications-science"))
     apply_style(app)
+    _close_on_interrupt(app)
     scripted = args.quit or args.screenshot is not None or args.run_steps is not None
     if scripted:
         prompts.INTERACTIVE = False  # nobody to ask; errors go to stderr
@@ -153,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(settings, renderer=args.renderer, restore=not scripted and args.compare is None)
     if scripted:
         window.resize(args.width, args.height)
+        window.recovery.close()  # a scripted run is nobody's work to recover
     try:
         opened = _open(window, args, settings)
     except ConfigError as exc:
@@ -161,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     if not opened and scripted:
         window.session.shutdown()
         return EXIT_INVALID
+    if not opened:
+        window.files.load_preset(presets.DEFAULT_PRESET)  # the person was told why; give them a run to work with
     window.show()
+    if not scripted:
+        _offer_recovery(window)
     script = Script(window, args)
     if scripted:
         script.start()

@@ -19,7 +19,7 @@ from engine import presets
 from engine.config import ConfigError
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
-from featlearn_gui.comparisons.file import Comparison
+from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
 from featlearn_gui.model import DEFAULT_SPEED, SPEEDS, AppModel, Run
@@ -33,12 +33,14 @@ from featlearn_gui.panels.time_plot_panel import TimePlotPanel
 from featlearn_gui.panels.transport import TransportPanel
 from featlearn_gui.panels.view_options import ViewOptionsPanel
 from featlearn_gui.plots import DOCKS
+from featlearn_gui.recovery import RecoveryKeeper
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
+MINIMUM_SIZE = (960, 600)
 TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
 # Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
 COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
@@ -81,9 +83,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.certificate = CertificatePanel(self.model, governor)
         self._build_docks()
         self.status_bits = StatusBits(self.model, self.statusBar())
+        self.recovery = RecoveryKeeper(self.model, self)
         self._build_menus()
         self.compare_menu = CompareMenu(self)
         self.resize(*DEFAULT_SIZE)
+        self.setMinimumSize(*MINIMUM_SIZE)  # smaller squashes the docks, and the saved layout with them
         self._default_layout = self.saveState()
 
         self.transport.reset_clicked.connect(self._on_transport_reset_clicked)
@@ -224,6 +228,16 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
         self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS)
+        return True
+
+    def restore_runs(self, paths: list[Path]) -> bool:
+        """Show run files kept by a window that crashed: unsaved again (they are not where the person put them)."""
+        entries = tuple(RunEntry(path.stem.partition("-")[2] or path.stem, run=str(path)) for path in paths)
+        if not self.open_comparison(Comparison("Recovered runs", entries, "kept from a window that closed "
+                                               "unexpectedly: save the ones you want")):
+            return False
+        for run in self.model.runs:
+            run.path, run.source, run.saved = None, ("", ""), False
         return True
 
     def add_runs(self, comparison: Comparison) -> bool:
@@ -393,4 +407,5 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.model.title:  # a comparison window leaves the main window's layout and options alone
             self.save_settings()
         self.session.shutdown()
+        self.recovery.close()  # closed on purpose: nothing to recover
         event.accept()

@@ -118,6 +118,11 @@ def bench_gui(quick: bool) -> None:
     for row in rows:
         numbers = row.get("skipped") or ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float))
         print(f"  frame time, m = 2,000, {row['renderer']:<9}: {numbers}")
+    from .gui import recovery_cost
+
+    cost = recovery_cost()
+    print(f"\nRecovery copy of the whole paper run ({cost['snapshots']} snapshots): {1000 * cost['seconds']:.1f} ms "
+          f"of the GUI thread every {cost['interval_s']:.0f} s = {100 * cost['share']:.2f} % of its time")
 
 
 def bench_export(quick: bool) -> None:

@@ -116,6 +116,31 @@ def attached_steps_per_s(preset: str, steps: int, timeout_s: float = 300.0) -> d
             "gui_cpu_share": gui_cpu / elapsed}
 
 
+def recovery_cost(preset: str = "paper", repeats: int = 5) -> dict:
+    """What the app's recovery copy costs: the time to write a copy of a whole preset run (the worst case, at its
+    end), against the interval between copies."""
+    from engine.trainer import train
+    from featlearn_gui.model import AppModel, Run
+    from featlearn_gui.recovery import INTERVAL_S, RecoveryKeeper
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    history = train(presets.load(preset))
+    model = AppModel()
+    model.runs.append(Run(preset, history, status="finished", saved=False))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        keeper = RecoveryKeeper(model, root=Path(tmp), interval_s=3600)
+        for _ in range(repeats):
+            keeper._written.clear()  # as if the run had grown since the last copy
+            started = time.perf_counter()
+            keeper.keep()
+            times.append(time.perf_counter() - started)
+        keeper.close()
+    app.processEvents()
+    seconds = sorted(times)[len(times) // 2]
+    return {"snapshots": len(history), "seconds": seconds, "interval_s": INTERVAL_S, "share": seconds / INTERVAL_S}
+
+
 def attached_vs_headless(preset: str = "paper", steps: int = 4000) -> dict:
     """Headless and attached throughput on `preset`, their ratio (target >= 0.8) and the worst GUI stall (ms)."""
     headless = headless_steps_per_s(preset, steps)

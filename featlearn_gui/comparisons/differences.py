@@ -34,6 +34,8 @@ SHOWN = 3
 
 def _text(key: str, value) -> str:
     name = NAMES.get(key, key)
+    if value == []:
+        return f"{name}: random" if key == "teacher.directions" else f"{name}: derived"  # drawn or computed at start
     shown = f"{value:g}" if isinstance(value, float) else str(value)
     return f"{name} = {shown}"
 

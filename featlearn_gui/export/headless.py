@@ -23,7 +23,7 @@ def prepare_platform() -> None:
 SILENCED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 
 
-def _qt_message(mode, context, message: str) -> None:
+def qt_message(mode, context, message: str) -> None:
     if message not in SILENCED_QT_MESSAGES:
         print(message, file=sys.stderr)
 
@@ -35,7 +35,7 @@ def ensure_app():
 
     app = QtWidgets.QApplication.instance()
     if app is None:
-        QtCore.qInstallMessageHandler(_qt_message)
+        QtCore.qInstallMessageHandler(qt_message)
         app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "featlearn"])
     return app
 
