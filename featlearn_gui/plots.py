@@ -133,12 +133,12 @@ TIME_PLOTS = {plot.key: plot for plot in (
     TimePlot("far", "Far mass", "far mass", far_lines, log_y=lambda run: True,
              tooltip=f"Far mass: Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher; "
                      "weight decay drives it to zero.",
-             figure_title=f"Far mass (neurons > {CLOSE_DEG:g}° from every teacher)"),
+             figure_title=f"Far mass (> {CLOSE_DEG:g}° from the teachers)"),
     TimePlot("angle", "Max active angle", "max active angle (°)", angle_lines,
              guides=lambda history: [Guide(CLOSE_DEG, palette.ANGLE)],
              tooltip=f"The largest angle to its nearest teacher of a neuron with at least {ACTIVE_FRACTION:g} of the "
                      f"largest mass (dotted: {CLOSE_DEG:g}°, 'near').",
-             figure_title="Max active angle to the nearest teacher"),
+             figure_title="Max active angle"),
     TimePlot("captured", "Captured mass per teacher", "captured mass", captured_lines,
              guides=lambda history: [Guide(float(a), palette.teacher_colour(i))
                                      for i, a in enumerate(history.teacher.a)],

@@ -59,7 +59,7 @@ def plot_certificate(ax, runs: list, step: int | None = None) -> None:
         ax.axhline(y, color="k", ls=":", lw=0.8)
     ax.set_ylim(-2, 2)
     ax.set(xlabel="position along the path through the teachers (degrees)", ylabel=r"$\eta(u)$",
-           title="Certificate along the teacher path (vertical lines: teachers)")
+           title="Certificate along the teacher path")
 
 
 PLOTS = {key: (lambda ax, runs, step=None, spec=spec: plot_time(ax, spec, runs, step))
@@ -89,7 +89,9 @@ def make_figure(runs: list, which: str = "all", step: int | None = None,
         axes = fig.subplots(2, (len(PLOTS) + 2) // 2).ravel()
         for ax, plot in zip(axes, PLOTS.values(), strict=False):
             plot(ax, runs, step)
-        _describe(axes[-1], runs)
+        for ax in axes[len(PLOTS):]:
+            ax.axis("off")
+        _describe(axes[len(PLOTS)], runs)
     else:
         PLOTS[which](fig.subplots(), runs, step)
     for ax in fig.axes:
