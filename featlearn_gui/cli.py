@@ -1,7 +1,8 @@
-"""The `featlearn` command line: run, presets, info, bench, export.
+"""The `featlearn` command line: run, presets, info, bench, export, sweep.
 
 Exit codes: 0 success; 2 invalid input (one clear line on stderr, no traceback); 3 training diverged (the run
-file is still written with the finite history). `run`, `presets` and `info` never import Qt.
+file is still written with the finite history); `sweep`: 1 when some runs failed (listed), 130 on Ctrl+C.
+`run`, `presets`, `info` and `sweep` never import Qt.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_DIVERGED = 0, 2, 3
+EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 1, 130
 
 
 class InvalidInput(Exception):
@@ -43,8 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed: analytic vs autograd, GUI vs headless, export")
     bench.add_argument("--quick", action="store_true", help="fewer widths and shorter timings")
     bench.add_argument(
-        "--only", choices=("engine", "gui", "export"), action="append", help="run only these parts (repeatable)"
+        "--only",
+        choices=("engine", "gui", "export", "sweep"),
+        action="append",
+        help="run only these parts (repeatable)",
     )
+
+    from .sweep.command import configure_parser as configure_sweep  # Qt-free
+
+    configure_sweep(sub.add_parser("sweep", help="run a parameter sweep on Dask (locally or on a cluster)"))
+    sub.add_parser("sweeps", help="list the built-in sweeps")
 
     export = sub.add_parser("export", help="export animations (mp4, gif, png), figures (svg, pdf) or data (csv)")
     from .export.command import configure_parser  # Qt-free at import; Qt loads only when exporting
@@ -65,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_presets()
         if args.command == "info":
             return _cmd_info(args)
+        if args.command in ("sweep", "sweeps"):
+            from .sweep.command import list_sweeps
+            from .sweep.command import main as sweep_main
+
+            return sweep_main(args) if args.command == "sweep" else list_sweeps()
         if args.command == "bench":
             from .bench import main as bench_main
 
@@ -77,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         print(f"featlearn {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def load_run_config(preset: str | None, config_file: str | None, overrides: list[str]):
