@@ -127,7 +127,7 @@ def _build(data: dict[str, Any], text: str, base_dir: Path) -> Sweep:
     base = _load_base(data["base"], base_dir)
     overrides = _dotted(_table(data, "set"), "set")
     base = _apply(base, overrides, "[set]")
-    axes = tuple(_axis(key, spec) for key, spec in _dotted(_table(data, "axes"), "axes", axis_specs=True).items())
+    axes = tuple(_axis(key, spec) for key, spec in _dotted(_table(data, "axes"), "axes").items())
     if not axes:
         raise SweepError("[axes] is empty: give at least one axis, e.g. seed = { range = [0, 4] }")
     thresholds = _thresholds(_table(data, "recovered"))
@@ -163,16 +163,16 @@ def _is_axis_spec(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in SPACINGS
 
 
-def _dotted(table: dict[str, Any], where: str, axis_specs: bool = False, prefix: str = "") -> dict[str, Any]:
+def _dotted(table: dict[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
     """Nested TOML tables ([set] optim.lr = 1 is {'optim': {'lr': 1}}) as dotted keys: {'optim.lr': 1}."""
     out: dict[str, Any] = {}
+    known = set(config_mod.flatten(RunConfig()))
     for key, value in table.items():
         name = prefix + key
-        if isinstance(value, dict) and not (axis_specs and _is_axis_spec(value)):
-            out.update(_dotted(value, where, axis_specs, name + "."))
+        if isinstance(value, dict) and name not in known:
+            out.update(_dotted(value, where, name + "."))
         else:
             out[name] = value
-    known = set(config_mod.flatten(RunConfig()))
     for name in out:
         if name not in known:
             raise SweepError(f"[{where}] has unknown config key {name}; known keys: {', '.join(sorted(known))}")
