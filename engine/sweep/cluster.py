@@ -7,7 +7,10 @@ torch training loop about 2x slower here; the local cluster unsets it (remote wo
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,11 +47,31 @@ def dask_client(
             with _remote(scheduler) as client:
                 yield client
             return
-        with (
-            LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=None) as c,
-            Client(c) as client,
-        ):
+        with _workers_ignore_ctrl_c():
+            cluster = LocalCluster(
+                n_workers=workers or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,  # a dead worker is a failed row; a slow shutdown is no news
+            )
+        with cluster, Client(cluster) as client:
             yield client
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ctrl+C in a terminal signals the whole foreground process group. Worker processes spawned while SIGINT is
+    ignored inherit that, so only the client sees it: it cancels cleanly instead of every worker printing a
+    KeyboardInterrupt traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

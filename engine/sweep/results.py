@@ -84,8 +84,8 @@ class ResultsDir:
     def run_path(self, config_hash: str) -> Path:
         return self.root / RUNS / f"{config_hash}.npz"
 
-    def open(self) -> None:
-        """Create the directory (or check that it holds this same sweep) and read the rows already there."""
+    def read(self) -> None:
+        """Check that the directory is free or holds this same sweep, and read the rows already there."""
         if self.root.exists() and not self.root.is_dir():
             raise SweepError(f"--out {self.root} is a file; give a directory")
         copy = self.root / SWEEP_COPY
@@ -93,9 +93,12 @@ class ResultsDir:
             raise SweepError(
                 f"--out {self.root} holds results of another sweep ({copy} differs); choose another directory"
             )
-        (self.root / RUNS).mkdir(parents=True, exist_ok=True)
-        write_atomic(copy, self.sweep.text.encode("utf-8"))
         self.rows = {row["config_hash"]: row for row in read_rows(self.csv_path) if row.get("config_hash")}
+
+    def create(self) -> None:
+        """Make the directory and runs/, and keep a copy of the sweep file there."""
+        (self.root / RUNS).mkdir(parents=True, exist_ok=True)
+        write_atomic(self.root / SWEEP_COPY, self.sweep.text.encode("utf-8"))
 
     def is_done(self, config_hash: str) -> bool:
         """A run is done when its row says ok or diverged and its run file exists; failed runs run again."""

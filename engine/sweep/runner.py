@@ -58,7 +58,7 @@ class SweepInterrupted(Exception):
         super().__init__(f"interrupted with {report.pending} runs not finished")
 
 
-Progress = Callable[[SweepReport, int], None]  # (report so far, runs in flight)
+Progress = Callable[[SweepReport, int], None]  # (report so far, runs in flight or, on start, worker threads)
 
 
 def run_sweep(
@@ -70,18 +70,26 @@ def run_sweep(
     quiet: bool = False,
     stop: threading.Event | None = None,
     on_progress: Progress | None = None,
+    on_start: Progress | None = None,
     task: Callable[..., TaskResult] = run_point,
     stream: TextIO | None = None,
 ) -> SweepReport:
-    """Run every point of `sweep` not already finished in `out`; return the report (raises SweepInterrupted)."""
+    """Run every point of `sweep` not already finished in `out`; return the report (raises SweepInterrupted).
+
+    `on_start(report, threads)` is called once the cluster answers, `on_progress(report, running)` as runs finish.
+    """
     results = ResultsDir(out, sweep)
-    results.open()
+    results.read()
     todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
     report = SweepReport(total=len(sweep.points), skipped=len(sweep.points) - len(todo))
     if not todo:
+        results.create()
         return report
     stream = stream or sys.stderr
     with dask_client(workers or default_workers(len(todo)), scheduler) as client:
+        results.create()
+        if on_start is not None:
+            on_start(report, worker_threads(client))
         bar = tqdm(total=len(todo), unit="run", desc="sweep", file=stream, disable=quiet, dynamic_ncols=True)
         loop = _Loop(client, results, todo, report, task, bar, on_progress)
         try:

@@ -42,9 +42,18 @@ def main(args: argparse.Namespace) -> int:
     sweep = grid.load(builtin.find(args.sweep))
     out = Path(args.out)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
-    say(f"sweep {sweep.title or args.sweep}: {len(sweep.points)} runs over {', '.join(sweep.axis_keys)} -> {out}")
+    where = f"on {args.scheduler}" if args.scheduler else "on local workers"
+
+    def started(report, threads: int) -> None:
+        say(
+            f"sweep {sweep.title or args.sweep}: {report.total} runs over {', '.join(sweep.axis_keys)}, "
+            f"{report.total - report.skipped} to run {where} ({threads} worker threads) -> {out}"
+        )
+
     try:
-        report = run_sweep(sweep, out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet)
+        report = run_sweep(
+            sweep, out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet, on_start=started
+        )
     except SweepInterrupted as exc:
         r = exc.report
         print(
