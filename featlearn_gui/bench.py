@@ -1,7 +1,8 @@
 """`featlearn bench`: speed measured side by side in one process, printed as tables with ratios.
 
 Parts: engine (analytic vs autograd GD, the paper preset end to end vs plain numpy), gui (training with the window
-attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib). Nothing here
+attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib), sweep (a sweep
+on 1 vs 2 local workers, overhead per run, the nanny's MALLOC_TRIM_THRESHOLD_ default vs unset). Nothing here
 asserts a wall-clock number; the README and closing notes quote what it prints.
 """
 
@@ -101,7 +102,39 @@ def bench_export(quick: bool) -> None:
         print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
 
 
-PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export}
+def bench_sweep(quick: bool) -> None:
+    from engine.sweep.bench import sweep_table
+
+    runs, run_s = (8, 1.0) if quick else (16, 2.0)
+    result = sweep_table(runs=runs, run_s=run_s)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"\nSweep of {result['runs']} runs ({result['steps']} steps of the paper preset, about {run_s:g} s each on "
+        f"one thread) on a LocalCluster; load average before: {load:.2f} on {os.cpu_count()} cores"
+    )
+    _print_table(
+        "1 vs 2 workers (one thread each; MALLOC_TRIM_THRESHOLD_ unset)",
+        result["rows"],
+        [
+            ("workers", "workers", "d"),
+            ("total_s", "total s (with start-up)", ".2f"),
+            ("sweep_s", "s after start-up", ".2f"),
+            ("task_s_mean", "mean task s", ".2f"),
+            ("overhead_s_per_run", "overhead s/run", ".3f"),
+        ],
+    )
+    one, two = result["rows"]
+    speedup, with_start = one["sweep_s"] / two["sweep_s"], one["total_s"] / two["total_s"]
+    print(f"  speed-up with 2 workers: {speedup:.2f}x after start-up ({with_start:.2f}x with it)")
+    default, unset = result["trim_default"], result["trim_unset"]
+    print(
+        f"  2 workers, nanny default MALLOC_TRIM_THRESHOLD_=65536: mean task {default['task_s_mean']:.2f} s, sweep "
+        f"{default['sweep_s']:.2f} s; unset: {unset['task_s_mean']:.2f} s, {unset['sweep_s']:.2f} s -> unsetting it is "
+        f"{default['task_s_mean'] / unset['task_s_mean']:.2f}x faster per task"
+    )
+
+
+PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "sweep": bench_sweep}
 
 
 def main(args) -> int:

@@ -73,10 +73,12 @@ def run_sweep(
     on_start: Progress | None = None,
     task: Callable[..., TaskResult] = run_point,
     stream: TextIO | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> SweepReport:
     """Run every point of `sweep` not already finished in `out`; return the report (raises SweepInterrupted).
 
     `on_start(report, threads)` is called once the cluster answers, `on_progress(report, running)` as runs finish.
+    `settings`: Dask config for the run (default `cluster.LOCAL_SETTINGS`).
     """
     results = ResultsDir(out, sweep)
     results.read()
@@ -86,7 +88,7 @@ def run_sweep(
         results.create()
         return report
     stream = stream or sys.stderr
-    with dask_client(workers or default_workers(len(todo)), scheduler) as client:
+    with dask_client(workers or default_workers(len(todo)), scheduler, settings) as client:
         results.create()
         if on_start is not None:
             on_start(report, worker_threads(client))
