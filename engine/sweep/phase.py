@@ -42,6 +42,9 @@ METRICS: dict[str, Metric] = {
     "direction_change_deg": Metric(
         "median direction change", "degrees moved since init", "direction_change_deg", "median"
     ),
+    "teacher_separation_deg": Metric(
+        "median teacher separation", "smallest angle between teachers, degrees", "teacher_separation_deg", "median"
+    ),
 }
 
 

@@ -31,7 +31,9 @@ METRIC_COLUMNS = (
     "certificate_max",
     "wall_s",
 )
-EXTRA_COLUMNS = ("direction_change_deg",)  # after the documented ones: mean movement of the neuron directions
+# After the documented columns: the mean angle the neuron directions moved since initialization (lazy vs feature
+# learning), and the smallest angle between two teachers (random teachers are only at least min_angle_deg apart).
+EXTRA_COLUMNS = ("direction_change_deg", "teacher_separation_deg")
 FINISHED = (OK, DIVERGED)
 
 

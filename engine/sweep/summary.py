@@ -86,6 +86,15 @@ def direction_change_deg(history: RunHistory) -> float:
     return float(np.degrees(np.arccos(cos)).mean())
 
 
+def teacher_separation_deg(teacher: Teacher, even: bool) -> float:
+    """The smallest angle between two teachers (modulo ± for even σ); NaN for a single teacher."""
+    k = len(teacher.a)
+    if k < 2:
+        return float("nan")
+    angles = angle_matrix_deg(teacher.w, teacher.w, even)
+    return float(angles[~np.eye(k, dtype=bool)].min())
+
+
 def summarize(history: RunHistory, thresholds: Thresholds) -> dict[str, float | int | None]:
     """The metric columns of results.csv for one (finished or diverged) run."""
     series = recovery_series(history, thresholds)
@@ -100,4 +109,5 @@ def summarize(history: RunHistory, thresholds: Thresholds) -> dict[str, float | 
         "recovered_step": recovered_step(series["step"], series["recovered"]),
         "certificate_max": certificate_max(history.teacher, cfg.model.activation, cfg.is_even),
         "direction_change_deg": direction_change_deg(history),
+        "teacher_separation_deg": teacher_separation_deg(history.teacher, cfg.is_even),
     }
