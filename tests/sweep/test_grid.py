@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from engine import presets
@@ -128,3 +131,21 @@ def test_cli_rejects_an_invalid_sweep_with_one_line(tmp_path, sweep_file):
     assert not (tmp_path / "out").exists()  # nothing started
     missing = featlearn("sweep", "no-such-sweep", "--out", str(tmp_path / "out"))
     assert missing.returncode == 2 and "built-in sweep (" in missing.stderr and "weight-decay" in missing.stderr
+
+
+def test_sweeps_lists_the_builtin_sweeps_with_their_claims():
+    result = featlearn("sweeps")
+    assert result.returncode == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert set(lines) == set(builtin.names())
+    assert "weight decay" in lines["weight-decay"].lower()
+
+
+def test_the_sweep_command_loads_no_qt():
+    code = (
+        "import sys\nfrom featlearn_gui import cli\ncli.main(['sweeps'])\n"
+        "import featlearn_gui.sweep.command, engine.sweep.runner\n"
+        "print('QT' if any(m.split('.')[0] in ('PySide6', 'pyqtgraph') for m in sys.modules) else 'NOQT')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().endswith("NOQT"), result.stderr
