@@ -106,32 +106,37 @@ def bench_sweep(quick: bool) -> None:
     from engine.sweep.bench import sweep_table
 
     runs, run_s = (8, 1.0) if quick else (16, 2.0)
-    result = sweep_table(runs=runs, run_s=run_s)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    result = sweep_table(runs=runs, run_s=run_s)
     print(
         f"\nSweep of {result['runs']} runs ({result['steps']} steps of the paper preset, about {run_s:g} s each on "
         f"one thread) on a LocalCluster; load average before: {load:.2f} on {os.cpu_count()} cores"
     )
     _print_table(
-        "1 vs 2 workers (one thread each; MALLOC_TRIM_THRESHOLD_ unset)",
+        "Workers (one thread each) and the nanny's MALLOC_TRIM_THRESHOLD_ (featlearn unsets it)",
         result["rows"],
         [
             ("workers", "workers", "d"),
+            ("malloc_trim", "MALLOC_TRIM", "s"),
             ("total_s", "total s (with start-up)", ".2f"),
             ("sweep_s", "s after start-up", ".2f"),
             ("task_s_mean", "mean task s", ".2f"),
             ("overhead_s_per_run", "overhead s/run", ".3f"),
         ],
     )
-    one, two = result["rows"]
-    speedup, with_start = one["sweep_s"] / two["sweep_s"], one["total_s"] / two["total_s"]
-    print(f"  speed-up with 2 workers: {speedup:.2f}x after start-up ({with_start:.2f}x with it)")
-    default, unset = result["trim_default"], result["trim_unset"]
+    rows = {(r["workers"], r["malloc_trim"]): r for r in result["rows"]}
+    one, two = rows[1, "unset"], rows[2, "unset"]
     print(
-        f"  2 workers, nanny default MALLOC_TRIM_THRESHOLD_=65536: mean task {default['task_s_mean']:.2f} s, sweep "
-        f"{default['sweep_s']:.2f} s; unset: {unset['task_s_mean']:.2f} s, {unset['sweep_s']:.2f} s -> unsetting it is "
-        f"{default['task_s_mean'] / unset['task_s_mean']:.2f}x faster per task"
+        f"  2 workers vs 1: {one['sweep_s'] / two['sweep_s']:.2f}x faster after start-up "
+        f"({one['total_s'] / two['total_s']:.2f}x with it)"
     )
+    for workers in (1, 2):
+        slow, fast = rows[workers, "65536"], rows[workers, "unset"]
+        print(
+            f"  {workers} worker(s): unsetting MALLOC_TRIM_THRESHOLD_ makes a task "
+            f"{slow['task_s_mean'] / fast['task_s_mean']:.2f}x faster ({slow['task_s_mean']:.2f} -> "
+            f"{fast['task_s_mean']:.2f} s)"
+        )
 
 
 PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "sweep": bench_sweep}

@@ -42,7 +42,7 @@ def steps_for(seconds: float) -> int:
 
 def timed_sweep(folder: Path, steps: int, runs: int, workers: int, settings: dict[str, Any]) -> dict[str, float]:
     """Run the bench sweep once in a fresh directory: total time, time after the cluster is up, task times."""
-    path = folder / f"sweep-{workers}-{len(settings)}.toml"
+    path = folder / f"sweep-{workers}-{len(settings)}.toml"  # a fresh directory per measurement
     path.write_text(SWEEP.format(steps=steps, runs=runs), encoding="utf-8")
     sweep = grid.load(path)
     started: list[float] = []
@@ -70,12 +70,13 @@ def timed_sweep(folder: Path, steps: int, runs: int, workers: int, settings: dic
 
 
 def sweep_table(runs: int = 16, run_s: float = 2.0) -> dict[str, Any]:
-    """1 vs 2 workers (trim unset), and 2 workers with the nanny's default trim threshold."""
+    """1 and 2 workers, each with MALLOC_TRIM_THRESHOLD_ unset (ours) and at the nanny's default (65536)."""
     steps = steps_for(run_s)
     default_trim = {k: v for k, v in LOCAL_SETTINGS.items() if k not in NO_MALLOC_TRIM}
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        one = timed_sweep(folder, steps, runs, 1, LOCAL_SETTINGS)
-        two = timed_sweep(folder, steps, runs, 2, LOCAL_SETTINGS)
-        trim = timed_sweep(folder, steps, runs, 2, default_trim)
-    return {"steps": steps, "runs": runs, "rows": [one, two], "trim_default": trim, "trim_unset": two}
+        for workers in (1, 2):
+            for trim, settings in (("unset", LOCAL_SETTINGS), ("65536", default_trim)):
+                row = timed_sweep(Path(tmp), steps, runs, workers, settings)
+                rows.append({**row, "malloc_trim": trim})
+    return {"steps": steps, "runs": runs, "rows": rows}

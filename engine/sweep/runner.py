@@ -29,7 +29,7 @@ from tqdm import tqdm
 from .cluster import dask_client, default_workers, worker_threads
 from .grid import Sweep, SweepPoint
 from .results import ResultsDir
-from .task import DIVERGED, FAILED, OK, TaskResult, one_line, run_point
+from .task import DIVERGED, FAILED, OK, TaskResult, one_line, run_point, warm_up
 
 POLL_S = 0.05  # how often the client looks for finished runs and for a stop request
 
@@ -90,6 +90,7 @@ def run_sweep(
     stream = stream or sys.stderr
     with dask_client(workers or default_workers(len(todo)), scheduler, settings) as client:
         results.create()
+        client.run(warm_up, on_error="ignore")  # every worker imports torch and the engine now, not in its first run
         if on_start is not None:
             on_start(report, worker_threads(client))
         bar = tqdm(total=len(todo), unit="run", desc="sweep", file=stream, disable=quiet, dynamic_ncols=True)
@@ -135,8 +136,11 @@ class _Loop:
             batch = self.completed.next_batch(block=False)
             if not batch:
                 time.sleep(POLL_S)
-            for future in batch:
-                self._finish(future, self.inflight.pop(future))
+                continue
+            finished = [(future, self.inflight.pop(future)) for future in batch]
+            self._submit()  # the freed workers start their next runs while this client writes the results
+            for future, point in finished:
+                self._finish(future, point)
 
     def _capacity(self) -> int:
         now = time.monotonic()

@@ -34,6 +34,11 @@ class TaskResult:
     malloc_trim: str | None = None  # the worker's MALLOC_TRIM_THRESHOLD_ (a slow setting, reported once)
 
 
+def warm_up() -> None:
+    """Run on each worker as a sweep starts: importing this module imported torch and the engine."""
+    torch.set_num_threads(1)
+
+
 def one_line(text: str) -> str:
     """A message fit for one CSV cell read by numpy: no newlines, no commas."""
     return " ".join(text.split()).replace(",", ";")
