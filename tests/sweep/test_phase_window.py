@@ -111,3 +111,22 @@ def test_run_sweep_from_the_window_fills_the_diagram(qtbot, tmp_path, sweep_file
     assert "sweep finished: 2 ok" in win.statusBar().currentMessage()
     assert win.grid is not None and win.grid.x == "optim.lr" and win.grid.count.sum() == 2
     win.close()
+
+
+def test_cancel_stops_a_sweep_run_from_the_window_and_keeps_finished_runs(qtbot, tmp_path, sweep_file):
+    from featlearn_gui.sweep.phase_window import open_sweep
+
+    win = open_sweep(sweep_file("seed = { range = [0, 6] }", steps=1500))
+    qtbot.addWidget(win)
+    assert win.start_sweep(workers=1)
+    qtbot.waitUntil(lambda: win.progress.value() >= 1, timeout=180_000)
+    win.cancel_button.click()
+    qtbot.waitUntil(lambda: win.thread is None, timeout=60_000)
+    assert (
+        win.statusBar().currentMessage().startswith("cancelled:")
+        and "run again to resume" in win.statusBar().currentMessage()
+    )
+    kept = win.table.rows
+    assert 1 <= len(kept) < 6 and all((win.root / "runs" / f"{r['config_hash']}.npz").is_file() for r in kept)
+    assert win.run_action.isEnabled() and not win.cancel_button.isVisibleTo(win)
+    win.close()
