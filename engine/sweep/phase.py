@@ -139,12 +139,16 @@ def _counts(run: dict[str, Any], metric: Metric) -> bool:
 
 def cell_value(runs: list[dict[str, Any]], metric: Metric) -> tuple[float, int]:
     """(value, number of runs it is over) of one cell's runs."""
-    values = [runs_value for r in runs if _counts(r, metric) and (runs_value := r.get(metric.column)) is not None]
+    values = [r.get(metric.column) for r in runs if _counts(r, metric)]
     numbers = np.array([float(v) for v in values if isinstance(v, (int, float))], dtype=np.float64)
     numbers = numbers[np.isfinite(numbers)] if metric.how == "median" else numbers
     if len(numbers) == 0:
         return float("nan"), 0
     return (float(np.mean(numbers == 1)) if metric.how == "fraction" else float(np.median(numbers))), len(numbers)
+
+
+def _status_counts(cells: list[list[list[dict[str, Any]]]], wanted: tuple[str, ...]) -> np.ndarray:
+    return np.array([[sum(r["status"] in wanted for r in cell) for cell in row] for row in cells], dtype=int)
 
 
 def aggregate(table: ResultsTable, metric: str, x: str, y: str | None = None) -> PhaseGrid:
@@ -165,7 +169,6 @@ def aggregate(table: ResultsTable, metric: str, x: str, y: str | None = None) ->
     value, count = np.full(shape, np.nan), np.zeros(shape, dtype=int)
     for iy, ix in np.ndindex(shape):
         value[iy, ix], count[iy, ix] = cell_value(cells[iy][ix], METRICS[metric])
-    status = lambda wanted: np.array([[sum(r["status"] in wanted for r in c) for c in row] for row in cells])  # noqa: E731
     return PhaseGrid(
         metric=metric,
         x=x,
@@ -174,7 +177,7 @@ def aggregate(table: ResultsTable, metric: str, x: str, y: str | None = None) ->
         y_values=ys,
         value=value,
         count=count,
-        finished=status((OK, DIVERGED)).reshape(shape),
-        failed=status((FAILED,)).reshape(shape),
+        finished=_status_counts(cells, (OK, DIVERGED)).reshape(shape),
+        failed=_status_counts(cells, (FAILED,)).reshape(shape),
         hashes=[[[r["config_hash"] for r in c] for c in row] for row in cells],
     )
