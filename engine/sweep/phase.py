@@ -116,6 +116,16 @@ class PhaseGrid:
     failed: np.ndarray  # failed runs in the cell
     hashes: list[list[list[str]]]  # [iy][ix]: config_hash of every run in the cell
 
+    def cell_label(self, iy: int, ix: int) -> str:
+        """The short text drawn on a cell: its value and run count, or why it has no value."""
+        value, runs = self.value[iy, ix], int(self.finished[iy, ix] + self.failed[iy, ix])
+        if not np.isnan(value):
+            return f"{value:.3g}\nn = {self.count[iy, ix]}"
+        if runs == 0:
+            return "no runs"
+        failed = int(self.failed[iy, ix])
+        return f"no value\n{runs - failed} finished" + (f", {failed} failed" if failed else "")
+
     def cell_text(self, iy: int, ix: int) -> str:
         """What hovering a cell shows: its axis values, the value, and its runs by status."""
         m = METRICS[self.metric]

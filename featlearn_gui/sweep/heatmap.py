@@ -68,9 +68,7 @@ class HeatMap(pg.GraphicsLayoutWidget):
             self.plot.removeItem(item)
         self._texts = []
         for iy, ix in np.ndindex(grid.value.shape):
-            value, count = grid.value[iy, ix], grid.count[iy, ix]
-            text = "no runs" if np.isnan(value) else f"{value:.3g}\nn = {count}"
-            item = pg.TextItem(text, color="w", anchor=(0.5, 0.5), fill=pg.mkBrush(0, 0, 0, 90))
+            item = pg.TextItem(grid.cell_label(iy, ix), color="w", anchor=(0.5, 0.5), fill=pg.mkBrush(0, 0, 0, 90))
             item.setPos(ix, iy)
             self.plot.addItem(item)
             self._texts.append(item)

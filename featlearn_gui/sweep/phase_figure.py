@@ -44,10 +44,6 @@ def _norm(grid: PhaseGrid, shown: np.ndarray, log: bool) -> Normalize:
     return Normalize(lo, hi if hi > lo else lo + 1.0)
 
 
-def _cell_label(value: float, count: int) -> str:
-    return "no runs" if count == 0 or np.isnan(value) else f"{value:.3g}\nn = {count}"
-
-
 def phase_figure(grid: PhaseGrid, title: str = "") -> Figure:
     metric = METRICS[grid.metric]
     ny, nx = grid.value.shape
@@ -59,7 +55,7 @@ def phase_figure(grid: PhaseGrid, title: str = "") -> Figure:
     ax.set_facecolor("#dddddd")
     for iy, ix in np.ndindex(grid.value.shape):
         dark = bool(np.isfinite(shown[iy, ix]) and norm(shown[iy, ix]) < 0.6)
-        label = _cell_label(grid.value[iy, ix], grid.count[iy, ix])
+        label = grid.cell_label(iy, ix)
         ax.text(ix, iy, label, ha="center", va="center", fontsize=8, color="white" if dark else "black")
     ax.set_xticks(range(nx), [_tick(v) for v in grid.x_values])
     ax.set_yticks(range(ny), [_tick(v) for v in grid.y_values] if grid.y else [""])

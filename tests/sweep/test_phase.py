@@ -86,6 +86,13 @@ def test_one_axis_aggregates_over_all_others(table):
     np.testing.assert_allclose(grid.value, [[(1e-3 + 1e-5) / 2, (2e-3 + 3e-5) / 2, np.nan], [1e-4, 1e-6, 1e-6]])
 
 
+def test_cells_without_a_value_say_why(table):
+    grid = aggregate(table, "recovered_step", "lam", "act")
+    assert grid.cell_label(0, 1) == "500\nn = 2"
+    assert grid.cell_label(0, 0) == "no value\n3 finished"  # none of them recovered
+    assert grid.cell_label(1, 1) == "no value\n0 finished, 1 failed"
+
+
 def test_hover_text_names_the_cell_and_its_numbers(table):
     text = aggregate(table, "fraction_recovered", "lam", "act").cell_text(0, 1)
     assert "lam = 0.1, act = relu" in text and "fraction recovered: 1" in text
