@@ -114,6 +114,7 @@ class PhaseGrid:
     count: np.ndarray  # runs that entered the value
     finished: np.ndarray  # finished runs (ok + diverged) in the cell
     failed: np.ndarray  # failed runs in the cell
+    diverged: np.ndarray  # diverged runs in the cell (counted among the finished)
     hashes: list[list[list[str]]]  # [iy][ix]: config_hash of every run in the cell
 
     def cell_label(self, iy: int, ix: int) -> str:
@@ -123,8 +124,9 @@ class PhaseGrid:
             return f"{value:.3g}\nn = {self.count[iy, ix]}"
         if runs == 0:
             return "no runs"
-        failed = int(self.failed[iy, ix])
-        return f"no value\n{runs - failed} finished" + (f", {failed} failed" if failed else "")
+        diverged, failed = int(self.diverged[iy, ix]), int(self.failed[iy, ix])
+        counts = {"ok": runs - diverged - failed, "diverged": diverged, "failed": failed}
+        return "no value\n" + ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
     def cell_text(self, iy: int, ix: int) -> str:
         """What hovering a cell shows: its axis values, the value, and its runs by status."""
@@ -189,5 +191,6 @@ def aggregate(table: ResultsTable, metric: str, x: str, y: str | None = None) ->
         count=count,
         finished=_status_counts(cells, (OK, DIVERGED)).reshape(shape),
         failed=_status_counts(cells, (FAILED,)).reshape(shape),
+        diverged=_status_counts(cells, (DIVERGED,)).reshape(shape),
         hashes=[[[r["config_hash"] for r in c] for c in row] for row in cells],
     )

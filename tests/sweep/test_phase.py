@@ -89,8 +89,8 @@ def test_one_axis_aggregates_over_all_others(table):
 def test_cells_without_a_value_say_why(table):
     grid = aggregate(table, "recovered_step", "lam", "act")
     assert grid.cell_label(0, 1) == "500\nn = 2"
-    assert grid.cell_label(0, 0) == "no value\n3 finished"  # none of them recovered
-    assert grid.cell_label(1, 1) == "no value\n0 finished, 1 failed"
+    assert grid.cell_label(0, 0) == "no value\n2 ok, 1 diverged"  # none of them recovered
+    assert grid.cell_label(1, 1) == "no value\n1 failed"
 
 
 def test_hover_text_names_the_cell_and_its_numbers(table):
