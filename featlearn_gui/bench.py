@@ -120,9 +120,11 @@ def bench_sweep(quick: bool) -> None:
             ("total_s", "total s (with start-up)", ".2f"),
             ("sweep_s", "s after start-up", ".2f"),
             ("task_s_mean", "mean task s", ".2f"),
+            ("cpu_share", "task CPU / wall", ".2f"),
             ("overhead_s_per_run", "overhead s/run", ".3f"),
         ],
     )
+    print("  (task CPU / wall below 1: the workers wait for a core other programs hold; 2 workers then gain little)")
     one, two = result["rows"]
     print(
         f"  2 workers vs 1: {one['sweep_s'] / two['sweep_s']:.2f}x faster after start-up "

@@ -62,13 +62,15 @@ def timed_sweep(
     end = time.perf_counter()
     from .phase import ResultsTable
 
-    walls = [float(r["wall_s"]) for r in ResultsTable.load(folder / path.stem).rows]
+    rows = ResultsTable.load(folder / path.stem).rows
+    walls = [float(r["wall_s"]) for r in rows]
     running = end - started[0]
     return {
         "workers": workers,
         "total_s": end - start,
         "sweep_s": running,
         "task_s_mean": sum(walls) / len(walls),
+        "cpu_share": sum(float(r["cpu_s"]) for r in rows) / sum(walls),
         "overhead_s_per_run": (running * workers - sum(walls)) / len(walls),
     }
 

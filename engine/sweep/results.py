@@ -32,8 +32,9 @@ METRIC_COLUMNS = (
     "wall_s",
 )
 # After the documented columns: the mean angle the neuron directions moved since initialization (lazy vs feature
-# learning), and the smallest angle between two teachers (random teachers are only at least min_angle_deg apart).
-EXTRA_COLUMNS = ("direction_change_deg", "teacher_separation_deg")
+# learning), the smallest angle between two teachers (random teachers are only at least min_angle_deg apart), and
+# the CPU seconds of the run (below wall_s when the machine is busier than its cores).
+EXTRA_COLUMNS = ("direction_change_deg", "teacher_separation_deg", "cpu_s")
 FINISHED = (OK, DIVERGED)
 
 

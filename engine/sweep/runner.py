@@ -171,6 +171,7 @@ class _Loop:
             **point.values,
             **result.metrics,
             "wall_s": result.wall_s,
+            "cpu_s": result.cpu_s,
         }
         self.results.add(row, result.history)
         self.report.counts[result.status] += 1

@@ -32,6 +32,7 @@ class TaskResult:
     metrics: dict[str, float | int | None]
     wall_s: float
     malloc_trim: str | None = None  # the worker's MALLOC_TRIM_THRESHOLD_ (a slow setting, reported once)
+    cpu_s: float = float("nan")  # CPU time of the task's process: well below wall_s on a busy machine
 
 
 def warm_up() -> None:
@@ -47,8 +48,11 @@ def one_line(text: str) -> str:
 def run_point(config: RunConfig, thresholds: Thresholds) -> TaskResult:
     """Train `config` to its end with one torch thread and summarize it. Never raises for a run's own failure."""
     torch.set_num_threads(1)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    done = lambda status, message, history, metrics: TaskResult(
+        status, message, history, metrics, time.perf_counter() - start, trim, time.process_time() - cpu
+    )
     try:
         history = train(config)
         status, message = OK, ""
@@ -56,10 +60,10 @@ def run_point(config: RunConfig, thresholds: Thresholds) -> TaskResult:
         history = exc.history  # type: ignore[attr-defined]
         status, message = DIVERGED, one_line(str(exc))
     except Exception as exc:  # a run that raises is a failed row, not a failed sweep
-        return TaskResult(FAILED, one_line(f"{type(exc).__name__}: {exc}"), None, {}, time.perf_counter() - start, trim)
+        return done(FAILED, one_line(f"{type(exc).__name__}: {exc}"), None, {})
     if len(history) == 0:  # diverged before its first snapshot: nothing to keep
-        return TaskResult(status, message, None, {}, time.perf_counter() - start, trim)
+        return done(status, message, None, {})
     metrics = summarize(history, thresholds)
     if status == DIVERGED:
         metrics.update(recovered=0, recovered_step=None)
-    return TaskResult(status, message, history, metrics, time.perf_counter() - start, trim)
+    return done(status, message, history, metrics)

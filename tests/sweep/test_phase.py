@@ -9,7 +9,7 @@ from engine.sweep.phase import ResultsTable, aggregate
 
 HEADER = (
     "config_hash,status,message,lam,act,seed,final_loss,max_active_angle_deg,far_mass,far_fraction,captured_error,"
-    "recovered,recovered_step,certificate_max,wall_s,direction_change_deg,teacher_separation_deg"
+    "recovered,recovered_step,certificate_max,wall_s,direction_change_deg,teacher_separation_deg,cpu_s"
 )
 # hash, status, lam, act, seed, loss, angle, far_fraction, recovered, recovered_step
 RUNS = [
@@ -35,7 +35,7 @@ def write_results(root, runs=RUNS) -> None:
     lines = [HEADER]
     for h, status, lam, act, seed, loss, angle, far, rec, step in runs:
         message = "RuntimeError: boom" if status == "failed" else ""
-        metrics = [loss, angle, None if far is None else far * 3, far, 0.01, rec, step, 0.9, 1.5, 12.0, 45.0]
+        metrics = [loss, angle, None if far is None else far * 3, far, 0.01, rec, step, 0.9, 1.5, 12.0, 45.0, 1.4]
         lines.append(",".join([h, status, message, str(lam), act, str(seed), *map(_cell, metrics)]))
         if status != "failed":
             (root / "runs" / f"{h}.npz").write_bytes(b"")  # the window only lists and emits these paths
