@@ -1,9 +1,10 @@
-"""The `featlearn` command line: run, presets, info, bench, export.
+"""The `featlearn` command line: run, presets, info, bench, export, sweep.
 
 Exit codes (featlearn_gui/exit_codes.py): 0 success; 1 failure (a run file that could not be written, kept
 elsewhere); 2 invalid input (one clear line on stderr, no traceback); 3 training diverged (the run file is still
 written with the finite history); 130 interrupted (Ctrl+C) and 143 terminated (SIGTERM), the history trained so
-far saved. `run`, `presets` and `info` never import Qt; `presets`, `info` and `--help` never import torch.
+far saved; `sweep` exits 1 when some of its runs failed (they are listed). `run`, `presets`, `info` and `sweep`
+never import Qt; `presets`, `info` and `--help` never import torch.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from .exit_codes import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
+    EXIT_RUNS_FAILED,
     EXIT_TERMINATED,
     Terminated,
     signal_exit_code,
     sigterm_raises,
 )
 
-__all__ = ["EXIT_DIVERGED", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_TERMINATED", "main"]
+__all__ = ["EXIT_DIVERGED", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_RUNS_FAILED",
+           "EXIT_TERMINATED", "main"]
 
 
 class InvalidInput(Exception):
@@ -58,8 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed: analytic vs autograd, GUI vs headless, export")
     bench.add_argument("--quick", action="store_true", help="fewer widths and shorter timings")
     bench.add_argument(
-        "--only", choices=("engine", "gui", "export", "cli"), action="append", help="run only these parts (repeatable)"
+        "--only",
+        choices=("engine", "gui", "export", "cli", "sweep"),
+        action="append",
+        help="run only these parts (repeatable)",
     )
+
+    from .sweep.command import configure_parser as configure_sweep  # Qt-free
+
+    configure_sweep(sub.add_parser("sweep", help="run a parameter sweep on Dask (locally or on a cluster)"))
+    sub.add_parser("sweeps", help="list the built-in sweeps")
 
     export = sub.add_parser("export", help="export animations (mp4, gif, png), figures (svg, pdf) or data (csv)")
     from .export.command import configure_parser  # Qt-free at import; Qt loads only when exporting
@@ -104,6 +115,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_presets()
     if args.command == "info":
         return _cmd_info(args)
+    if args.command in ("sweep", "sweeps"):
+        from .sweep.command import list_sweeps
+        from .sweep.command import main as sweep_main
+
+        return sweep_main(args) if args.command == "sweep" else list_sweeps()
     if args.command == "bench":
         from .bench import main as bench_main
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+EXIT_RUNS_FAILED = 1  # `sweep`: some runs failed for other reasons than divergence (listed)
 EXIT_INVALID = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130

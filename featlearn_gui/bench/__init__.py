@@ -1,9 +1,10 @@
 """`featlearn bench`: speed measured side by side in one process, printed as tables with ratios.
 
 Parts: engine (analytic vs autograd GD, the paper preset end to end vs plain numpy), gui (training with the window
-attached vs headless, render time per frame, worst GUI stall), export (MP4 export vs matplotlib), cli (start-up
-of `--help`, `presets` and `info` as ratios to `python -c "import numpy"`). Nothing here
-asserts a wall-clock number; the README and closing notes quote what it prints.
+attached vs headless, render time per frame, worst GUI stall, recovery copy), export (MP4 export vs
+matplotlib), cli (start-up of `--help`, `presets` and `info` as ratios to `python -c "import numpy"`), sweep
+(a sweep on 1 vs 2 local workers, overhead per run, the nanny's MALLOC_TRIM_THRESHOLD_ default vs unset).
+Nothing here asserts a wall-clock number; the README and closing notes quote what it prints.
 """
 
 from __future__ import annotations
@@ -173,7 +174,45 @@ def bench_cli(quick: bool) -> None:
         print(f"  {row['command']:<{width}}  {row['s']:.3f} s  {row['ratio']:5.1f}x")
 
 
-PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "cli": bench_cli}
+
+
+def bench_sweep(quick: bool) -> None:
+    from engine.sweep.bench import sweep_table
+
+    runs, run_s = (8, 1.0) if quick else (16, 2.0)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    result = sweep_table(runs=runs, run_s=run_s)
+    print(
+        f"\nSweep of {result['runs']} runs ({result['steps']} steps of the paper preset, about {run_s:g} s each on "
+        f"one thread) on a LocalCluster; load average before: {load:.2f} on {os.cpu_count()} cores"
+    )
+    _print_table(
+        "1 vs 2 workers (one thread each)",
+        result["rows"],
+        [
+            ("workers", "workers", "d"),
+            ("total_s", "total s (with start-up)", ".2f"),
+            ("sweep_s", "s after start-up", ".2f"),
+            ("task_s_mean", "mean task s", ".2f"),
+            ("cpu_share", "task CPU / wall", ".2f"),
+            ("overhead_s_per_run", "overhead s/run", ".3f"),
+        ],
+    )
+    print("  (task CPU / wall below 1: the workers wait for a core other programs hold; 2 workers then gain little)")
+    one, two = result["rows"]
+    print(
+        f"  2 workers vs 1: {one['sweep_s'] / two['sweep_s']:.2f}x faster after start-up "
+        f"({one['total_s'] / two['total_s']:.2f}x with it)"
+    )
+    slow, fast = result["trim"]["65536"], result["trim"]["unset"]
+    print(
+        f"  m = 200, {result['wide_steps']} steps, 1 worker: with the nanny's MALLOC_TRIM_THRESHOLD_=65536 a task "
+        f"takes {slow['task_s_mean']:.2f} s, unset {fast['task_s_mean']:.2f} s -> "
+        f"{slow['task_s_mean'] / fast['task_s_mean']:.2f}x faster unset"
+    )
+
+
+PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "cli": bench_cli, "sweep": bench_sweep}
 
 
 def main(args) -> int:

@@ -1,0 +1,7 @@
+"""Parameter sweeps on Dask: a grid of runs from a sweep file, run locally or on a cluster, summarized in
+results.csv and aggregated into phase diagrams. Qt-free.
+
+Modules: grid (sweep file -> validated grid of configs), task (one run on a worker), summary (the row's metrics),
+cluster (LocalCluster or a scheduler address), runner (submission, progress, cancel, resume), results (the output
+directory), phase (aggregation over two axes), builtin (resources/sweeps).
+"""
