@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compare", metavar="NAME_OR_FILE",
                         help="open a comparison: a built-in name (e.g. weight-decay-vs-none) or a TOML file; "
                              "--run-steps then trains each run to N or its own last step")
+    parser.add_argument("--sweep", metavar="DIR_OR_SWEEP",
+                        help="open a sweep's phase diagram: its results folder, its TOML or a built-in sweep's name")
     parser.add_argument("--renderer", choices=RENDERERS, help="sphere renderer (default: auto)")
     parser.add_argument("--run-steps", type=int, metavar="N", help="train N steps at full speed")
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the window after --run-steps")
@@ -60,9 +62,10 @@ def apply_style(app: QtWidgets.QApplication) -> None:
 class Script(QtCore.QObject):
     """The scripted mode: train every run to N, wait until each is done, screenshot, quit."""
 
-    def __init__(self, window, args: argparse.Namespace) -> None:
+    def __init__(self, window, args: argparse.Namespace, shown=None) -> None:
         super().__init__(window)
         self.window, self.args = window, args
+        self.shown = shown or window  # what the screenshot shows: the window, or the phase diagram of --sweep
         self.exit_code = 0
 
     def start(self) -> None:
@@ -95,7 +98,7 @@ class Script(QtCore.QObject):
         if self.args.screenshot:
             path = Path(self.args.screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(path)):
+            if not self.shown.grab().save(str(path)):
                 print(f"featlearn-gui: cannot write the screenshot {path}", file=sys.stderr)
                 self.exit_code = EXIT_INVALID
             else:
@@ -192,9 +195,21 @@ def main(argv: list[str] | None = None) -> int:
     if not opened:
         window.files.load_preset(presets.DEFAULT_PRESET)  # the person was told why; give them a run to work with
     window.show()
+    script_target = None
+    if args.sweep is not None:
+        try:
+            shown = window.sweep_menu.open(args.sweep)
+        except ConfigError as exc:
+            print(f"featlearn-gui: {exc}", file=sys.stderr)
+            window.session.shutdown()
+            return EXIT_INVALID
+        if scripted:
+            shown.resize(args.width, args.height)
+            shown.reload()
+            script_target = shown  # the screenshot shows the phase diagram
     if not scripted:
         _offer_recovery(window)
-    script = Script(window, args)
+    script = Script(window, args, script_target)
     if scripted:
         script.start()
     code = app.exec()

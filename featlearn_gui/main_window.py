@@ -37,6 +37,7 @@ from featlearn_gui.recovery import RecoveryKeeper
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
+from featlearn_gui.sweep.sweep_menu import SweepMenu
 from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
@@ -86,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recovery = RecoveryKeeper(self.model, self)
         self._build_menus()
         self.compare_menu = CompareMenu(self)
+        self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(*MINIMUM_SIZE)  # smaller squashes the docks, and the saved layout with them
         self._default_layout = self.saveState()
@@ -153,7 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action(file_menu, "&Export…", self.export_dialog, "Ctrl+E",
                      "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of the runs so far")
         file_menu.addSeparator()
-        self._action(file_menu, "&Close window", self.close, Key.StandardKey.Close)
+        self.sweep_anchor = self._action(file_menu, "&Close window", self.close, Key.StandardKey.Close)
         self._action(file_menu, "&Quit", QtWidgets.QApplication.closeAllWindows, Key.StandardKey.Quit)
 
         preset_menu = bar.addMenu("&Presets")

@@ -127,8 +127,8 @@ class TrainingWorker(QtCore.QThread):
             with self._cond:
                 if not self._may_train() and not self._stopping:
                     self._notify(force=True)
-                    self._finish_if_done()
                 while not self._stopping and not self._may_train():
+                    self._finish_if_done()  # also when new stop conditions are met already (stop at this step)
                     self._cond.wait()
                 if self._stopping:
                     return

@@ -12,7 +12,6 @@ results.csv whenever it changes (polled), so it fills in while a sweep runs, her
 from __future__ import annotations
 
 import contextlib
-import sys
 import tomllib
 from pathlib import Path
 
@@ -342,21 +341,3 @@ def open_sweep(path: str | Path) -> PhaseWindow:
         return PhaseWindow(path)
     sweep_file = builtin.find(path)
     return PhaseWindow(default_out(sweep_file), sweep_file=sweep_file)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m featlearn_gui.sweep.phase_window DIR_OR_SWEEP` (until the main window opens sweeps itself)."""
-    argv = sys.argv[1:] if argv is None else argv
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    try:
-        window = open_sweep(argv[0] if argv else ".")
-    except ConfigError as exc:
-        print(f"featlearn: error: {exc}", file=sys.stderr)
-        return 2
-    window.runs_open_requested.connect(lambda paths: print("\n".join(map(str, paths))))
-    window.show()
-    return app.exec()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

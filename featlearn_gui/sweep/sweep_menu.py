@@ -1,0 +1,78 @@
+"""File → Open sweep… and Run sweep… of a main window, and what a phase diagram's cell opens: its runs, side by side
+in a new main window (the one model of N runs), to watch them train again or browse them.
+
+The phase windows stay open beside the main window; this object keeps them (they have no parent) and closes them
+when the application quits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.config import ConfigError
+from featlearn_gui import prompts
+from featlearn_gui.comparisons.file import Comparison, RunEntry
+
+SWEEP_FILTER = "Sweep (*.toml)"
+
+
+class SweepMenu(QtCore.QObject):
+    def __init__(self, window: QtWidgets.QMainWindow, file_menu: QtWidgets.QMenu, before: QtGui.QAction) -> None:
+        super().__init__(window)
+        self.window = window
+        self.phase_windows: list[QtWidgets.QMainWindow] = []
+        open_action = QtGui.QAction("Open s&weep…", window)
+        open_action.setToolTip("A sweep's results folder or its TOML: its phase diagram")
+        open_action.triggered.connect(self.open_dialog)
+        run_action = QtGui.QAction("R&un sweep…", window)
+        run_action.setToolTip("Run a sweep TOML on local workers, its phase diagram filling in as runs finish")
+        run_action.triggered.connect(self.run_dialog)
+        file_menu.insertActions(before, [open_action, run_action])
+        file_menu.insertSeparator(before)
+        QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)
+
+    def open(self, path: str | Path):
+        """The phase window of a results folder, a sweep TOML or a built-in sweep (ConfigError if none)."""
+        from featlearn_gui.sweep.phase_window import open_sweep  # late: Dask and matplotlib load only when asked
+
+        phase = open_sweep(path)
+        phase.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        phase.runs_open_requested.connect(self.open_runs)
+        self.phase_windows.append(phase)
+        phase.show()
+        return phase
+
+    def open_runs(self, paths: list) -> None:
+        """A cell's run files, side by side in a new window."""
+        entries = tuple(RunEntry(Path(path).stem[:12], run=str(path)) for path in paths)
+        self.window.compare_menu.show(Comparison(f"Sweep cell: {len(entries)} runs", entries,
+                                                 "runs of one cell of the phase diagram"))
+
+    def open_dialog(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self.window, "Open a sweep's results folder")
+        if folder:
+            self._try(self.open, folder)
+
+    def run_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Run a sweep", "", SWEEP_FILTER)
+        if path:
+            phase = self._try(self.open, path)
+            if phase is not None:
+                phase.start_sweep()
+
+    def _try(self, how, path):
+        try:
+            return how(path)
+        except ConfigError as exc:
+            prompts.show_error(self.window, "Cannot open the sweep", str(exc))
+            return None
+
+    @QtCore.Slot()
+    def close_all(self) -> None:
+        import shiboken6
+
+        for phase in self.phase_windows:
+            if shiboken6.isValid(phase):
+                phase.close()
