@@ -201,8 +201,10 @@ def add_help_actions(window, menu: QtWidgets.QMenu) -> None:
     def show_help() -> None:
         if window.help_dialog is None:
             window.help_dialog = HelpDialog(window.model, window)
-        window.help_dialog.show()
-        window.help_dialog.raise_()
+        if window.help_dialog.isVisible():
+            window.help_dialog.activateWindow()  # already open: bring it forward
+        else:
+            window.help_dialog.show()
 
     add_action(window, menu, "&What am I looking at?", show_help, HELP_SHORTCUT,
                "Every panel in words, with the numbers of the selected run at the cursor")
