@@ -59,7 +59,7 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
         found.setdefault(i, []).append(text)
 
     add(0, f"The start: {m} student neurons (dots, sized by mass, coloured by the sign of a) scattered over the "
-           f"sphere; {k} teachers (markers) that they must find. Loss {loss[0]:.2g}. Space plays, Esc leaves.")
+           f"sphere; {k} teachers (markers) that they must find. Loss {loss[0]:.2g}.")
 
     if stage[0] == 1 and n > 1:
         add(1, f"Stage 1, early feature learning: one large gradient step on the first layer. The directions jump "
