@@ -102,6 +102,7 @@ class TourController(QtCore.QObject):
         self._run: Run | None = None
         model.events.step.connect(self._on_model_step_changed)
         model.events.playing.connect(self._on_model_playing_changed)
+        model.events.selected.connect(self._on_model_selected_changed)
         model.run_changed.connect(self._on_model_run_changed)
 
     # --- driving ------------------------------------------------------------------------------------------
@@ -160,8 +161,14 @@ class TourController(QtCore.QObject):
 
     # --- model events -------------------------------------------------------------------------------------
 
-    def _on_model_step_changed(self, _step: int) -> None:
+    def _on_model_step_changed(self, step: int) -> None:
+        if self.active and step < self.shown:
+            self.shown = step  # scrubbed back: the stops after here come again
         self._check()
+
+    def _on_model_selected_changed(self, run) -> None:
+        if self.active and run is not self._run:
+            self.leave()  # another run (or a new experiment) on screen: this tour is over
 
     def _on_model_playing_changed(self, playing: bool) -> None:
         if not (self.active and playing):
