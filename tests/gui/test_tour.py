@@ -147,3 +147,22 @@ def test_help_dialog_follows_the_cursor(qtbot, window, train_to):
     qtbot.waitUntil(lambda: dialog.shown_step == 100)
     assert "at step 100" in dialog.browser.toPlainText()
     dialog.close()
+
+
+def test_tour_of_another_preset_asks_before_discarding_work(qtbot, window, train_to, monkeypatch):
+    from featlearn_gui import prompts
+    from featlearn_gui.guide import start_tour
+
+    train_to(window, 100)
+    run = window.model.selected
+    run.saved = False  # trained and unsaved: worth asking about
+    asked = []
+    monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: asked.append(what) or False)
+    assert not start_tour(window, "three-stage")  # declined: the run stays, no tour
+    assert asked == ["load the preset 'three-stage'"] and window.model.selected is run and not window.tour.active
+    monkeypatch.setattr(prompts, "ask_discard", lambda parent, what: True)
+    assert start_tour(window, "three-stage")
+    assert window.model.selected.preset_name == "three-stage" and window.tour.active
+    assert window.tour.caption.isVisible() and window.model.step == 0
+    window.files.load_preset("paper")  # another experiment on screen: the tour is over
+    assert not window.tour.active and not window.tour.caption.isVisible()
