@@ -75,7 +75,8 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
     if aligned is not None:
         add(aligned, f"Early alignment: {100 * near_share[aligned]:.0f} % of the mass already sits within "
                      f"{CLOSE_DEG:g}° of a teacher and the loss has fallen to {loss[aligned]:.2g}. But "
-                     f"{far[aligned]:.2g} of mass is still far away, on neurons whose outputs cancel.")
+                     f"{far[aligned]:.2g} of mass still sits far from every teacher: weight decay has yet to remove "
+                     "it.")
 
     for i in np.flatnonzero(lam[1:] < lam[:-1]) + 1:
         floor = history.config.optim.weight_decay_min
