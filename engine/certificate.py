@@ -1,4 +1,4 @@
-"""Dual certificates (PAPER.md §7): the static pre-certificate of the teacher and the live η_λ of a snapshot.
+"""Dual certificates (docs/theory.md §7): the static pre-certificate of the teacher and the live η_λ of a snapshot.
 
 The pre-certificate η(u) = Σ_i α_i κ(uᵀw_i*) + Σ_i κ'(uᵀw_i*)(uᵀβ_i), β_i ⟂ w_i*, interpolates sign(a_i*) at each
 teacher with zero tangential gradient there. When max |η| ≤ 1 with equality only at the teachers, the sparse

@@ -56,7 +56,7 @@ class StudentConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    activation: str = "relu_centered"  # relu | relu_centered | abs (PAPER.md §3)
+    activation: str = "relu_centered"  # relu | relu_centered | abs (docs/theory.md §2)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class LossConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    mode: str = "plain"  # plain GD, or the paper's three_stage procedure (PAPER.md §5)
+    mode: str = "plain"  # plain GD, or the paper's three_stage procedure (docs/theory.md §5)
     lr: float = 0.5
     steps: int = 16000
     weight_decay: float = 1e-2  # λ at step 0

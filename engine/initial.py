@@ -72,7 +72,7 @@ def init_student(cfg: RunConfig, gen: torch.Generator) -> tuple[np.ndarray, np.n
 
     balanced: random directions, ‖w_j‖ = init_scale, |a_j| = output_scale (init_scale if 0), random signs.
     symmetric (and three_stage): pairs (a, w), (−a, w), so the network starts as f ≡ 0; three_stage uses
-    |a_j| = 1/√m as in PAPER.md §5.
+    |a_j| = 1/√m as in docs/theory.md §5.
     """
     import torch
 

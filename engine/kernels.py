@@ -1,4 +1,4 @@
-"""Closed-form Gaussian kernels of the three activations (PAPER.md §4).
+"""Closed-form Gaussian kernels of the three activations (docs/theory.md §3).
 
 For unit vectors with cosine u, E[σ(ŵᵀx) σ(v̂ᵀx)] = κ(u), x ~ N(0, I). Every activation here is an affine
 transform of the ReLU kernel κ_r,

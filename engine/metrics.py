@@ -1,4 +1,4 @@
-"""What to measure at a snapshot (PAPER.md §6): nearest teachers, angles, masses, and descent targets.
+"""What to measure at a snapshot (docs/theory.md §6): nearest teachers, angles, masses, and descent targets.
 
 All numpy, in the full dimension d (the display projection never touches these numbers).
 """

@@ -1,4 +1,4 @@
-"""Scalar metrics of a growing history, computed once per snapshot (PAPER.md §6).
+"""Scalar metrics of a growing history, computed once per snapshot (docs/theory.md §6).
 
 `history_metrics` recomputes every snapshot; a live view that redraws several times a second while the history grows
 needs only the new rows. `MetricsSeries.update()` extends its buffers with the snapshots appended since the last

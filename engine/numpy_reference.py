@@ -1,4 +1,4 @@
-"""A plain numpy implementation of population GD, written straight from PAPER.md §4 with full matrices.
+"""A plain numpy implementation of population GD, written straight from docs/theory.md §3 with full matrices.
 
 It is the "careful researcher's own script" the engine is measured against: tests check that the torch trainer
 follows the same trajectory, and `featlearn bench` times both.

@@ -1,4 +1,4 @@
-"""The loss L(θ) = ½ E_x[(f(x; θ) − f*(x))²] and its gradients (PAPER.md §4).
+"""The loss L(θ) = ½ E_x[(f(x; θ) − f*(x))²] and its gradients (docs/theory.md §3).
 
 `PopulationObjective` is the closed form with analytic gradients, the engine's workhorse. It stacks students and
 teachers into one signed measure, c = (a_j‖w_j‖ ; −a_i*) on directions V = (ŵ_j ; w_i*), so that

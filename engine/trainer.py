@@ -1,4 +1,4 @@
-"""Gradient descent on L_λ, as a generator of frozen snapshots (PAPER.md §5).
+"""Gradient descent on L_λ, as a generator of frozen snapshots (docs/theory.md §4–5).
 
 The loss is the population loss (full-batch GD on the closed form), the loss on n fixed samples (full-batch GD,
 or minibatch SGD with `loss.batch`), or online SGD on fresh samples every step. Every snapshot records the

@@ -22,6 +22,7 @@ from featlearn_gui.actions import add_action
 from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
+from featlearn_gui.guide import add_help_actions
 from featlearn_gui.model import DEFAULT_SPEED, SPEEDS, AppModel, Run
 from featlearn_gui.palette import RENDERERS
 from featlearn_gui.panels.certificate_panel import CertificatePanel
@@ -206,6 +207,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      tip="Forget the saved layout, view options, speed and renderer")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._on_shortcuts_triggered, Key.StandardKey.HelpContents)
+        add_help_actions(self, help_menu)  # What am I looking at? and the guided tour
 
     # --- runs -----------------------------------------------------------------------------------------------
 

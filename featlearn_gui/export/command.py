@@ -61,6 +61,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rotate", type=float, default=0.0, metavar="DEG_PER_FRAME",
                         help="turn the camera by this many degrees of azimuth per frame (default 0)")
     parser.add_argument("--no-overlay", dest="overlay", action="store_false", help="omit the step / loss / λ text")
+    parser.add_argument("--captions", action="store_true",
+                        help="draw the guided tour's captions: each frame shows the caption of the latest tour stop "
+                        "at or before its step (animations and PNG views)")
     parser.add_argument("--renderer", choices=RENDERERS, default="auto",
                         help="sphere renderer; auto uses OpenGL when a display has it, else the projection")
     parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
@@ -83,6 +86,7 @@ def build_job(args: argparse.Namespace) -> ExportJob:
         overlay=args.overlay,
         renderer=args.renderer,
         figure=args.figure,
+        captions=args.captions,
     )
 
 

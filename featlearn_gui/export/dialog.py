@@ -8,6 +8,7 @@ in a worker thread. A run still training is exported as recorded when Export is 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine.history import RunHistory
 
-from .job import CONTENTS, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob, figure_names
+from .job import CAPTIONED, CONTENTS, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob, figure_names
 from .render import Run
 from .runner import AnimationExport, export_image, export_static
 
@@ -101,12 +102,15 @@ class ExportDialog(QtWidgets.QDialog):
         self.azimuth, self.elevation = self._angle(-360, 360, 30), self._angle(-90, 90, 20)
         self.rotate = self._angle(-45, 45, 0)
         self.overlay = QtWidgets.QCheckBox("step, loss and λ on the picture")
+        self.captions = QtWidgets.QCheckBox("the guided tour's captions on the picture")
+        self.captions.setToolTip("Each frame shows the caption of the latest tour stop at or before its step")
         self.renderer = self._combo(RENDERERS)
         for label, widget in (("Content:", self.content), ("Plot (svg/pdf/png):", self.figure),
                               ("Size per run (px):", size), ("Steps:", steps), ("Spacing:", self.spacing),
                               ("Frames:", self.frames), ("Frames per second:", self.fps),
                               ("Azimuth (°):", self.azimuth), ("Elevation (°):", self.elevation),
                               ("Rotation (°/frame):", self.rotate), ("Overlay:", self.overlay),
+                              ("Captions:", self.captions),
                               ("Renderer:", self.renderer)):
             form.addRow(label, widget)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
@@ -143,7 +147,7 @@ class ExportDialog(QtWidgets.QDialog):
         return {"path": self.path_edit, "content": self.content, "figure": self.figure, "width": self.width_spin,
                 "height": self.height_spin, "spacing": self.spacing, "frames": self.frames, "fps": self.fps,
                 "azimuth": self.azimuth, "elevation": self.elevation, "rotate": self.rotate,
-                "overlay": self.overlay, "renderer": self.renderer}
+                "overlay": self.overlay, "captions": self.captions, "renderer": self.renderer}
 
     def _restore(self) -> None:
         s = self._settings
@@ -198,12 +202,14 @@ class ExportDialog(QtWidgets.QDialog):
             if self._current_step is not None:
                 first = last = self._current_step()
         figure = None if self.figure.currentText() == "(view)" else self.figure.currentText()
-        return ExportJob(out=Path(self.path_edit.text().strip()).expanduser(), fps=self.fps.value(),
+        job = ExportJob(out=Path(self.path_edit.text().strip()).expanduser(), fps=self.fps.value(),
                          size=(self.width_spin.value(), self.height_spin.value()), steps=(first, last),
                          spacing=self.spacing.currentText(), frames=frames,
                          content=self.content.currentText(), azimuth=self.azimuth.value(),
                          elevation=self.elevation.value(), rotate=self.rotate.value(),
                          overlay=self.overlay.isChecked(), renderer=self.renderer.currentText(), figure=figure)
+        # Captions go on pictures and animations; a remembered tick does not turn a CSV or a figure into an error.
+        return dataclasses.replace(job, captions=self.captions.isChecked() and job.kind in CAPTIONED)
 
     def _runs(self) -> list[Run]:
         runs = []

@@ -15,6 +15,7 @@ from featlearn_gui.palette import RENDERERS
 EXTENSIONS = ("mp4", "gif", "png", "csv", "svg", "pdf", "npz")
 CONTENTS = ("sphere", "dashboard")
 SPACINGS = ("linear", "log")
+CAPTIONED = ("mp4", "gif", "frames", "image")  # the kinds that paint the sphere view, where a caption can go
 
 
 def figure_names() -> tuple[str, ...]:
@@ -90,6 +91,8 @@ class ExportJob:
     content : "sphere" or "dashboard" (sphere + loss + certificate).
     azimuth, elevation : camera angles in degrees; rotate turns the azimuth by this many degrees per frame.
     overlay : draw step, loss and λ on each view.
+    captions : draw on each frame the caption of the latest guided-tour stop at or before its step
+        (featlearn_gui.tour_stops); pictures and animations only.
     renderer : "auto", "gl" or "projected".
     figure : which plot a vector/PNG figure shows ("all" for every plot in one figure, or "sphere").
     """
@@ -107,6 +110,7 @@ class ExportJob:
     overlay: bool = True
     renderer: str = "auto"
     figure: str | None = None
+    captions: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +134,9 @@ class ExportJob:
             raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
         if self.frames is not None and not 1 <= self.frames <= 100_000:
             raise ExportInputError(f"--frames {self.frames} must be between 1 and 100000")
+        if self.captions and self.kind not in CAPTIONED:
+            raise ExportInputError(f"--captions: captions are drawn on pictures and animations (.mp4, .gif, .png "
+                                   f"views), not on .{self.extension} {'figures' if self.kind == 'plot' else 'files'}")
 
     @property
     def extension(self) -> str:

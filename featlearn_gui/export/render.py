@@ -1,5 +1,6 @@
 """Render export frames: one cell per run, side by side with a shared camera, each the sphere view (optionally
-with the dashboard's loss and certificate panels) and an overlay with the step, loss and λ.
+with the dashboard's loss and certificate panels), an overlay with the step, loss and λ, and optionally the guided
+tour's caption of the latest stop at or before the frame's step (featlearn_gui.tour_stops).
 
 The sphere itself is drawn by the app's SphereView (`render_image`), so an export shows what the screen shows.
 Everything runs in the thread that owns the QApplication: Qt widgets cannot be painted elsewhere.
@@ -65,16 +66,22 @@ class FrameRenderer:
     renderer : "auto", "gl" or "projected" (see resolve_renderer).
     overlay : draw step, loss and λ (and the run's name when there are several runs).
     options : the sphere view's ViewOptions; None for its defaults.
+    captions : draw the guided tour's caption of the latest stop at or before each frame's step, along the bottom.
     """
 
     def __init__(self, runs: list[Run], size: tuple[int, int], content: str = "sphere", renderer: str = "auto",
-                 overlay: bool = True, options=None) -> None:
+                 overlay: bool = True, options=None, captions: bool = False) -> None:
         ensure_app()
         SphereView, ViewOptions, gl_available = view_classes()
         self.runs, self.size, self.content, self.overlay = runs, size, content, overlay
         self.options = options if options is not None else ViewOptions()
         mode = resolve_renderer(renderer, gl_available)
         self.views = [SphereView(None, renderer=mode) for _ in runs]
+        self.captions = []
+        if captions:
+            from featlearn_gui.tour_stops import tour_stops  # the metrics: only when captions are asked for
+
+            self.captions = [tour_stops(run.history) for run in runs]
         self.panels = []
         if content == "dashboard":
             from .dashboard import DashboardPanels
@@ -123,8 +130,36 @@ class FrameRenderer:
             panel_rect = QtCore.QRect(sphere.right() + 1, cell.top(), cell.right() - sphere.right(), cell.height())
             self.panels[r].set_index(index)
             self.panels[r].paint(painter, panel_rect)
+        bottom = sphere
+        if self.captions:
+            from featlearn_gui.tour_stops import caption_at
+
+            text = caption_at(self.captions[r], int(run.history.steps[index]))
+            if text:
+                top = self._paint_caption(painter, sphere, text)
+                bottom = QtCore.QRect(sphere.left(), sphere.top(), sphere.width(), top - sphere.top())
         if self.overlay:
-            self._paint_overlay(painter, sphere, _overlay_lines(run, index, with_label=len(self.runs) > 1))
+            self._paint_overlay(painter, bottom, _overlay_lines(run, index, with_label=len(self.runs) > 1))
+
+    def _paint_caption(self, painter: QtGui.QPainter, rect: QtCore.QRect, text: str) -> int:
+        """The caption, word-wrapped in a dark box along the bottom of `rect`; returns the box's top."""
+        font = QtGui.QFont()
+        font.setPixelSize(max(11, round(rect.height() / 34)))
+        painter.setFont(font)
+        pad = max(4, font.pixelSize() // 2)
+        inner = QtCore.QRect(rect.left() + 2 * pad, rect.top(), rect.width() - 4 * pad, rect.height())
+        flags = int(QtCore.Qt.TextFlag.TextWordWrap | QtCore.Qt.AlignmentFlag.AlignLeft)
+        bound = painter.fontMetrics().boundingRect(inner, flags, text)
+        height = min(bound.height(), rect.height() // 2)
+        box = QtCore.QRect(rect.left() + pad, rect.bottom() - pad - height - 2 * pad, rect.width() - 2 * pad,
+                           height + 2 * pad)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(QtGui.QColor(30, 33, 38, 220))
+        painter.drawRoundedRect(box, pad, pad)
+        painter.setPen(QtGui.QColor("white"))
+        painter.drawText(box.adjusted(pad, pad, -pad, -pad), flags, text)
+        return box.top()
 
     def _paint_overlay(self, painter: QtGui.QPainter, rect: QtCore.QRect, lines: list[str]) -> None:
         font = QtGui.QFont()

@@ -52,7 +52,8 @@ class AnimationExport:
         check_writable(job.target())
         self.job, self.runs = job, runs
         self.plan = frame_plan(job, runs)
-        self.renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options)
+        self.renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
+                                      captions=job.captions)
         self.sink = ThreadedSink(open_sink(job.kind, job.target(), job.fps))
         self.done = 0
         self._pending: np.ndarray | None = None
@@ -109,7 +110,8 @@ def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Calla
 
     check_writable(job.out)
     plan = frame_plan(job, runs)
-    renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options)
+    renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
+                             captions=job.captions)
     try:
         frame = renderer.render([idx[0] for idx in plan.indices], job.azimuth, job.elevation)
     finally:

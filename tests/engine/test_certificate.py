@@ -45,7 +45,7 @@ def test_relu_centered_certifies_separated_teachers():
 
 
 def test_raw_relu_certificate_can_exceed_one():
-    # PAPER.md §7: raw ReLU exceeded 1 in about a quarter of random cases; the app must show it, not clip it.
+    # docs/theory.md §7: raw ReLU exceeded 1 in about a quarter of random cases; the app must show it, not clip it.
     rng = np.random.default_rng(2)
     peaks = [
         np.abs(pre_certificate(t, "relu")(off_teacher_grid(t))).max()

@@ -1,4 +1,4 @@
-"""Closed forms of PAPER.md §4 against Monte Carlo estimates (within 4 standard errors)."""
+"""Closed forms of docs/theory.md §3 against Monte Carlo estimates (within 4 standard errors)."""
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ ACTIVATIONS = ("relu", "relu_centered", "abs")
 
 
 def sigma_np(z: np.ndarray, norm: float, activation: str) -> np.ndarray:
-    """The activations written directly from PAPER.md §3 (not through engine code)."""
+    """The activations written directly from docs/theory.md §2 (not through engine code)."""
     if activation == "relu":
         return np.maximum(z, 0.0)
     if activation == "abs":

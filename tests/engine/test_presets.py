@@ -30,7 +30,7 @@ def test_without_weight_decay_mass_lingers_far_away():
     _, _, relu = final_metrics("relu-no-weight-decay")
     _, _, paper = final_metrics("paper")
     assert centred.max_active_angle_deg > 10 * max(paper.max_active_angle_deg, 1.0)
-    assert relu.far_mass == pytest.approx(0.2, abs=0.05)  # PAPER.md §8: ≈ 0.20 stays
+    assert relu.far_mass == pytest.approx(0.2, abs=0.05)  # docs/theory.md §8: ≈ 0.20 stays
 
 
 def test_lazy_regime_fits_without_moving_directions():

@@ -103,7 +103,7 @@ def test_three_stage_records_stage_boundaries_and_first_step_finds_the_span():
     W1 = history.snapshot(1).student_w.astype(np.float64)
     span = np.linalg.qr(trainer.teacher.w.T)[0]  # (d, k)
     energy = np.sum((W1 @ span) ** 2) / np.sum(W1**2)
-    assert energy > 0.9  # PAPER.md §5 measured 97 % at d = 10
+    assert energy > 0.9  # docs/theory.md §5: 97 % at d = 10
     # Stage 2 is a ridge fit: the loss drops by an order of magnitude in one step.
     assert history.view()["loss"][2] < 0.1 * history.view()["loss"][1]
     # ...and rebalances every neuron: |a_j| = ‖w_j‖.

@@ -1,4 +1,4 @@
-"""engine/ is type-checked (STYLE.md: type hints throughout, mypy on engine/)."""
+"""engine/ is type-checked (type hints throughout, mypy on engine/)."""
 
 import shutil
 import subprocess
