@@ -65,7 +65,7 @@ def _unit_samples(d: int, n: int) -> np.ndarray:
 def certificate_max(teacher: Teacher, activation: str, even: bool, n: int = CERTIFICATE_POINTS) -> float:
     """max |η(u)| of the teacher's pre-certificate over unit vectors more than 10° from every teacher.
 
-    Above 1 the sparse teacher is not certified (PAPER.md §7).
+    Above 1 the sparse teacher is not certified (docs/theory.md §7).
     """
     u = _unit_samples(teacher.w.shape[1], n)
     far = angle_matrix_deg(u, teacher.w, even).min(axis=1) > CERTIFICATE_EXCLUDE_DEG
