@@ -164,6 +164,10 @@ def bench_cli(quick: bool) -> None:
             "featlearn presets": [*featlearn, "presets"],
             "featlearn info RUN.npz": [*featlearn, "info", run],
             'python -c "import torch"': [sys.executable, "-c", "import torch"],
+            # the app from start to its first frame on screen (saved), offscreen so it runs anywhere
+            "featlearn-gui to first frame": ["env", "QT_QPA_PLATFORM=offscreen", sys.executable, "-m", "featlearn_gui",
+                                             "--preset", "paper", "--run-steps", "0", "--screenshot",
+                                             os.path.join(tmp, "first.png"), "--quit"],
         }
         seconds = startup_seconds(commands, repeats=3 if quick else 7)
     base = seconds['python -c "import numpy"']
