@@ -388,12 +388,17 @@ def loads(text: str, source: str = "config") -> RunConfig:
     return from_dict(data)
 
 
+def read_text(path: Path, what: str) -> str:
+    """The text of a file the user named, or a ConfigError saying why it cannot be read ("cannot read WHAT PATH")."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
+
+
 def load(path: str | Path) -> RunConfig:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    text = read_text(path, "config file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -98,9 +98,9 @@ def config_hash(cfg: RunConfig) -> str:
 def load(path: str | Path) -> Sweep:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"cannot read sweep file {path}: {exc}") from None
+        text = config_mod.read_text(path, "sweep file")
+    except ConfigError as exc:
+        raise SweepError(str(exc)) from None
     return loads(text, base_dir=path.parent, source=str(path))
 
 

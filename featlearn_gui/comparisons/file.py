@@ -100,10 +100,9 @@ def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") ->
 
 def load(path: str | Path) -> Comparison:
     path = Path(path)
+    text = config_mod.read_text(path, "comparison file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read comparison file {path}: {exc}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     return from_dict(data, base=path.parent, source=str(path))
