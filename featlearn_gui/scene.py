@@ -327,7 +327,8 @@ def _legend(options: ViewOptions, teacher_a: np.ndarray) -> tuple:
                 ("student", (*POSITIVE[:3], INACTIVE_ALPHA), "inactive"))
     k = len(teacher_a)
     shown = min(k, 6)
-    entries = [("teacher", rgba(palette.teacher_colour(i)), f"teacher {i + 1} (a* {'>' if teacher_a[i] > 0 else '<'} 0), its students") for i in range(shown)]
+    entries = [("teacher", rgba(palette.teacher_colour(i)),
+                f"teacher {i + 1} (a* {'>' if teacher_a[i] > 0 else '<'} 0), its students") for i in range(shown)]
     if k > shown:
         entries.append(("student", (0.6, 0.6, 0.6, 1.0), f"… {k - shown} more teachers"))
     entries.append(("student", FAR, f"far: > {CLOSE_DEG:g}° from every teacher"))

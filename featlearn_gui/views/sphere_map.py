@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF
 
 from . import map_projection as mp
 from .camera import Camera
-from .heat_raster import _grid_position, colour_lookup
+from .heat_raster import colour_lookup, sample_heat
 from .sphere_projected import ProjectedCanvas, _paths
 
 MARGIN = 1.06  # view range around the map, so the outline and edge markers are not cut
@@ -98,10 +98,7 @@ class MapCanvas(ProjectedCanvas):
         width = int(np.clip(scale * self.width(), *HEAT_WIDTH))
         height = max(width // 2, 2)
         directions, inside = mp.raster_directions(self._camera, width, height)
-        r0, c0, c1, tr, tc = _grid_position(directions, heat.values.shape[0] - 1, heat.values.shape[1])
-        v = heat.values
-        values = (v[r0, c0] * (1 - tc) + v[r0, c1] * tc) * (1 - tr) + (v[r0 + 1, c0] * (1 - tc) + v[r0 + 1, c1] * tc) * tr
-        raster = colour_lookup(values / heat.limit)
+        raster = colour_lookup(sample_heat(heat, directions) / heat.limit)
         raster[..., 3] *= inside
         image.setImage(raster, autoLevels=False, levels=(0, 255))
         image.setOpacity(0.7 if self._scene.projection_label else 1.0)
