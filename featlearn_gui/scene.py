@@ -30,6 +30,7 @@ NEGATIVE = rgba(palette.NEGATIVE)  # a < 0
 INACTIVE_ALPHA = 0.22  # inactive neurons keep their hue but fade into the sphere
 TEACHER_SIZE = 18.0  # px
 STUDENT_SIZE = (3.0, 11.0)  # px for zero mass and for the largest mass (size grows with √mass)
+ACTIVE_SIZE = 5.5  # px at least for an active neuron: far neurons of small mass must still catch the eye
 TRAIL_ALPHA = 0.45
 ARROW_COLOR = (0.15, 0.15, 0.15, 0.85)
 ARROW_LENGTH = 0.25  # the longest descent arrow, in sphere radii
@@ -364,8 +365,9 @@ def _student_layer(met, directions: np.ndarray, colors: np.ndarray, projection: 
     largest = met.mass.max()
     rel = np.sqrt(met.mass / largest) if largest > 0 else np.zeros_like(met.mass)
     lo, hi = STUDENT_SIZE
+    sizes = np.where(met.active, np.maximum(lo + (hi - lo) * rel, ACTIVE_SIZE), lo + (hi - lo) * rel)
     pos = projection.apply(directions)
-    return PointLayer(pos[order], (lo + (hi - lo) * rel)[order], colors[order])
+    return PointLayer(pos[order], sizes[order], colors[order])
 
 
 def slerp(u0: np.ndarray, u1: np.ndarray, t: np.ndarray) -> np.ndarray:

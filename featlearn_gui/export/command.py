@@ -62,7 +62,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="turn the camera by this many degrees of azimuth per frame (default 0)")
     parser.add_argument("--no-overlay", dest="overlay", action="store_false", help="omit the step / loss / λ text")
     parser.add_argument("--renderer", choices=RENDERERS, default="auto",
-                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection")
+                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection; "
+                             "map: the whole sphere at once (equal-area Hammer map)")
     parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
                         "loss, lambda, far, angle, captured, certificate or sphere")
 

@@ -90,7 +90,7 @@ class ExportJob:
     content : "sphere" or "dashboard" (sphere + loss + certificate).
     azimuth, elevation : camera angles in degrees; rotate turns the azimuth by this many degrees per frame.
     overlay : draw step, loss and λ on each view.
-    renderer : "auto", "gl" or "projected".
+    renderer : "auto", "gl", "projected" or "map" (the whole sphere on an equal-area map).
     figure : which plot a vector/PNG figure shows ("all" for every plot in one figure, or "sphere").
     """
 

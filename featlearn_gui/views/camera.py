@@ -64,8 +64,8 @@ def project(points: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]
     return screen[..., :2], screen[..., 2]
 
 
-BACK_SIZE = 0.55  # a marker at the far pole is drawn at this fraction of its size (in between: linear in depth)
-BACK_FADE = 0.6  # ... and this much fainter (its colour mixed toward the sphere's)
+BACK_SIZE = 0.7  # a marker at the far pole is drawn at this fraction of its size (in between: linear in depth)
+BACK_FADE = 0.45  # ... and this much fainter (its colour mixed toward the sphere's)
 
 
 def depth_cue(sizes: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,14 +37,14 @@ class MapCanvas(ProjectedCanvas):
         x, y, connect = _paths(lines, keep)
         self.items["wire_front"].setData(x, y, connect=connect)
         self.items["wire_back"].setData([], [])
-        self.name = pg.TextItem(mp.NAME, color=NAME_COLOUR, anchor=(0.5, 0.0))
-        self.name.setPos(0.0, -mp.HALF_HEIGHT * 1.01)
+        self.name = pg.TextItem(mp.NAME, color=NAME_COLOUR, anchor=(0.5, 1.0))  # named on screen, above the map
+        self.name.setPos(0.0, mp.HALF_HEIGHT * 1.015)
         self.box.addItem(self.name)
 
     def _fit(self, camera: Camera) -> None:
         zoom = camera.half_extent() / Camera().half_extent()
         self.box.setRange(xRange=(-mp.HALF_WIDTH * MARGIN * zoom, mp.HALF_WIDTH * MARGIN * zoom),
-                          yRange=(-mp.HALF_HEIGHT * 1.16 * zoom, mp.HALF_HEIGHT * MARGIN * zoom), padding=0)
+                          yRange=(-mp.HALF_HEIGHT * MARGIN * zoom, mp.HALF_HEIGHT * 1.16 * zoom), padding=0)
 
     def _draw(self) -> None:
         flat = self._scene.dim == 2

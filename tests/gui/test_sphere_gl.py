@@ -68,7 +68,7 @@ CHILD = textwrap.dedent(
         rows = np.array(qimage.constBits(), dtype=np.uint8).reshape(qimage.height(), qimage.bytesPerLine())
         return rows[:, : 4 * qimage.width()].reshape(qimage.height(), qimage.width(), 4)
 
-    view.set_frame(history, -1, ViewOptions(trails=True, arrows=True))
+    view.set_frame(history, -1, ViewOptions(trails=True, arrows=True, colour="sign"))
     app.processEvents()
     image = view.render_image(320, 240)
     on_screen = grabbed(view._gl)
