@@ -20,6 +20,9 @@ from .heat_raster import colour_lookup, sample_heat
 from .sphere_projected import ProjectedCanvas, _paths
 
 MARGIN = 1.06  # view range around the map, so the outline and edge markers are not cut
+TOP = 1.16  # ... and more above it, for the map's name
+# The view's range at the default zoom, (x range, y range) in map units; the view box keeps the aspect, widening one.
+VIEW_RANGE = ((-mp.HALF_WIDTH * MARGIN, mp.HALF_WIDTH * MARGIN), (-mp.HALF_HEIGHT * MARGIN, mp.HALF_HEIGHT * TOP))
 HEAT_WIDTH = (96, 720)  # raster width across the map: its on-screen width, within these bounds
 NAME_COLOUR = (95, 95, 95)
 
@@ -43,8 +46,8 @@ class MapCanvas(ProjectedCanvas):
 
     def _fit(self, camera: Camera) -> None:
         zoom = camera.half_extent() / Camera().half_extent()
-        self.box.setRange(xRange=(-mp.HALF_WIDTH * MARGIN * zoom, mp.HALF_WIDTH * MARGIN * zoom),
-                          yRange=(-mp.HALF_HEIGHT * MARGIN * zoom, mp.HALF_HEIGHT * 1.16 * zoom), padding=0)
+        (x0, x1), (y0, y1) = VIEW_RANGE
+        self.box.setRange(xRange=(x0 * zoom, x1 * zoom), yRange=(y0 * zoom, y1 * zoom), padding=0)
 
     def _draw(self) -> None:
         flat = self._scene.dim == 2
