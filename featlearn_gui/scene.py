@@ -30,7 +30,8 @@ NEGATIVE = rgba(palette.NEGATIVE)  # a < 0
 INACTIVE_ALPHA = 0.22  # inactive neurons keep their hue but fade into the sphere
 TEACHER_SIZE = 18.0  # px
 STUDENT_SIZE = (3.0, 11.0)  # px for zero mass and for the largest mass (size grows with √mass)
-ACTIVE_SIZE = 5.5  # px at least for an active neuron: far neurons of small mass must still catch the eye
+ACTIVE_SIZE = 5.5  # px at least for an active neuron: small ones must still be seen
+FAR_SIZE = 7.0  # px at least for a far neuron in the role colours: the mass that stays away is the story
 TRAIL_ALPHA = 0.45
 ARROW_COLOR = (0.15, 0.15, 0.15, 0.85)
 ARROW_LENGTH = 0.25  # the longest descent arrow, in sphere radii
@@ -38,6 +39,7 @@ CERTIFIED_TOLERANCE = 1e-3  # grid rounding: |η| up to 1 + this still counts as
 LIVE_GRID_BUDGET = 1_500_000  # grid points × neurons per live-certificate evaluation
 TRAIL_STEP_DEG = 3.0  # trails follow great circles: each recorded step is cut into arcs of at most this angle
 TRAIL_MAX_PIECES = 32  # ... but never more pieces than this per recorded step
+TRAIL_POINT_BUDGET = 250_000  # ... nor more trail points than this in all (wide students: fewer, longer arcs)
 TRAIL_BREAK_DEG = 60.0  # a direction that turns more than this between two snapshots passed (near) zero: gap
 TRAIL_NEAR_ZERO = 1e-2  # or a norm below this fraction of the snapshot's largest norm: the trail breaks there
 FAR = rgba(palette.FAR)
@@ -306,7 +308,7 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
         caption=f"step {snap.step:,}{stage}{lam}",
         projection_label="" if projection.exact else projection.description,
         teachers=teachers,
-        students=_student_layer(met, directions, colors, projection, order),
+        students=_student_layer(met, directions, colors, projection, order, options.colour),
         teacher_spokes=spokes,
         trails=trails,
         trail_colors=trail_colors,
@@ -361,11 +363,13 @@ def _student_colors(met, a: np.ndarray, options: ViewOptions, k: int) -> np.ndar
 
 
 def _student_layer(met, directions: np.ndarray, colors: np.ndarray, projection: Projection,
-                   order: np.ndarray) -> PointLayer:
+                   order: np.ndarray, colour: str = "role") -> PointLayer:
     largest = met.mass.max()
     rel = np.sqrt(met.mass / largest) if largest > 0 else np.zeros_like(met.mass)
     lo, hi = STUDENT_SIZE
     sizes = np.where(met.active, np.maximum(lo + (hi - lo) * rel, ACTIVE_SIZE), lo + (hi - lo) * rel)
+    if colour == "role":
+        sizes = np.where(met.active & ~met.near, np.maximum(sizes, FAR_SIZE), sizes)
     pos = projection.apply(directions)
     return PointLayer(pos[order], sizes[order], colors[order])
 
@@ -411,8 +415,9 @@ def great_circle_trails(history, index: int, length: int, projection: Projection
     turn = np.degrees(np.arccos(cos))  # (L − 1, m)
     joined = alive[:-1] & alive[1:] & (turn <= TRAIL_BREAK_DEG)
     pieces = np.ceil(np.where(joined, turn, 0.0).max(axis=1, initial=0.0) / TRAIL_STEP_DEG) if len(turn) else []
-    pieces = np.clip(np.asarray(pieces, dtype=np.int64), 1, TRAIL_MAX_PIECES)
     m = w.shape[1]
+    cap = int(np.clip(TRAIL_POINT_BUDGET // max(m * max(len(turn), 1), 1), 1, TRAIL_MAX_PIECES))
+    pieces = np.clip(np.asarray(pieces, dtype=np.int64), 1, cap)
     points, connect = [], []
     for t in range(len(turn)):
         fractions = np.arange(pieces[t]) / pieces[t]
