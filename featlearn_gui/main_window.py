@@ -43,7 +43,7 @@ DEFAULT_SIZE = (1600, 1000)
 MINIMUM_SIZE = (960, 600)
 TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
 # Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
-COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000, "certificate": "pre"}
+COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 Area = QtCore.Qt.DockWidgetArea
 Key = QtGui.QKeySequence
 
