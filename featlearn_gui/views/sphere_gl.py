@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QSurfaceFormat
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene, heat_rgba, lat_long_grid
 from .camera import FOV_DEG, Camera, depth_cue
@@ -90,6 +90,7 @@ class GLCanvas(gl.GLViewWidget):
         self._last_mouse = None
         self._ball = False
         self._build_items()
+        self.setMouseTracking(True)  # hover tooltips: moves without a button pressed arrive too
 
     def _build_items(self) -> None:
         plain = np.tile(SPHERE_COLOR, (len(self._vertices), 1))
@@ -156,10 +157,51 @@ class GLCanvas(gl.GLViewWidget):
 
     def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         pos = ev.position()
+        if ev.buttons() == Qt.MouseButton.NoButton:
+            self._hover(pos)
+            return
         if self._last_mouse is not None:
             diff = pos - self._last_mouse
             self.orbit_requested.emit(float(diff.x()), float(diff.y()))
         self._last_mouse = pos
+
+    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt override)
+        self._last_mouse = None
+
+    # --- hover -------------------------------------------------------------------------------------------
+
+    def screen_positions(self, points: np.ndarray) -> np.ndarray:
+        """Pixel positions (n, 2) of points (n, 3) in this widget, by the perspective GLViewWidget draws with
+        (FOV_DEG across the shorter side, see projectionMatrix)."""
+        right, up, toward = self._camera.axes()
+        depth = self._camera.distance - points @ toward  # distance in front of the eye
+        half = min(self.width(), self.height()) / 2
+        scale = half / (np.tan(np.radians(FOV_DEG / 2)) * np.maximum(depth, 1e-6))
+        return np.column_stack([self.width() / 2 + scale * (points @ right),
+                                self.height() / 2 - scale * (points @ up)])
+
+    def hover_text(self, x: float, y: float) -> str:
+        """The tooltip at pixel (x, y): the student under the pointer (front ones first), else the teacher, else ""."""
+        scene = self._scene
+        if scene is None:
+            return ""
+        for layer, table in ((scene.students, scene.student_info), (scene.teachers, scene.teacher_info)):
+            if table is None or not len(layer.positions):
+                continue
+            gap = np.hypot(*(self.screen_positions(layer.positions) - (x, y)).T) - layer.sizes / 2
+            front = self._visible(layer.positions)
+            for side in (front, ~front):
+                rows = np.flatnonzero(side & (gap <= 6.0))
+                if len(rows):
+                    return table.describe(int(rows[np.argmin(gap[rows])]))
+        return ""
+
+    def _hover(self, pos) -> None:
+        text = self.hover_text(pos.x(), pos.y())
+        if text:
+            QToolTip.showText(self.mapToGlobal(pos.toPoint()), text, self)
+        else:
+            QToolTip.hideText()
 
     def wheelEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         delta = ev.angleDelta().y() or ev.angleDelta().x()
