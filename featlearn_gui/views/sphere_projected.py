@@ -14,7 +14,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsEllipseItem, QGraphicsItem, QToolTip, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene
 from .camera import Camera, depth_cue, project
@@ -25,6 +25,7 @@ BACKGROUND = "w"
 WIRE = (150, 150, 150)
 VEIL = QColor(255, 255, 255, 150)  # alpha of the disk that fades the back hemisphere (depth_cue does the rest)
 HOVER_PX = 6.0  # a pointer this close to a marker's edge shows its tooltip
+NO_TOOLTIPS = ("offscreen", "minimal")  # platforms without windows: QToolTip would only warn
 HEAT_PIXELS = (64, 480)  # raster resolution across the sphere: its on-screen diameter, within these bounds
 BALL_HEAT_ALPHA = 0.7  # d > 3: students fill the ball, so the heat map must not hide those behind it
 RING_BAND = (1.035, 1.12)  # d = 2: the certificate is a band just outside the circle
@@ -395,6 +396,8 @@ class ProjectedCanvas(pg.GraphicsView):
         return ""
 
     def _on_mouse_moved(self, scene_pos) -> None:
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton or QApplication.platformName() in NO_TOOLTIPS:
+            return  # a drag turns the globe; and a windowless platform has nowhere to show a tooltip
         view = self.box.mapSceneToView(scene_pos)
         pixel = self.box.viewPixelSize()[0]
         text = self.hover_text(view.x(), view.y(), pixel) if pixel > 0 else ""
