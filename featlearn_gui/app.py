@@ -1,6 +1,6 @@
 """`featlearn-gui`: the desktop app, and its scriptable mode for documentation and tests.
 
-    featlearn-gui [CONFIG.toml | RUN.npz] [--preset NAME] [--renderer auto|gl|projected]
+    featlearn-gui [CONFIG.toml | RUN.npz] [--preset NAME] [--renderer auto|gl|projected|map]
                   [--run-steps N] [--screenshot PNG] [--quit]
     featlearn-gui --compare NAME_OR_FILE [--run-steps N] [--screenshot PNG] [--quit]
 
@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "--run-steps then trains each run to N or its own last step")
     parser.add_argument("--sweep", metavar="DIR_OR_SWEEP",
                         help="open a sweep's phase diagram: its results folder, its TOML or a built-in sweep's name")
-    parser.add_argument("--renderer", choices=RENDERERS, help="sphere renderer (default: auto)")
+    parser.add_argument("--renderer", choices=RENDERERS,
+                        help="sphere renderer (default: auto; map: the whole sphere at once)")
     parser.add_argument("--run-steps", type=int, metavar="N", help="train N steps at full speed")
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the window after --run-steps")
     parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size in scripted runs")

@@ -98,7 +98,7 @@ class AppModel:
     loss_threshold: float = 0.0  # stop a run when its loss falls to this (0: off)
     selected: Run | None = None  # the run the Experiment panel edits and the certificate panel shows
     options: ViewOptions = field(default_factory=ViewOptions)
-    renderer: str = "auto"  # requested: auto | gl | projected
+    renderer: str = "auto"  # requested: auto | gl | projected | map
     renderer_in_use: str = ""
     throughput: float = 0.0  # training steps per second, all runs together
     title: str = ""

@@ -23,8 +23,14 @@ TEACHERS = ("#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#D55E00", "#0072B2", "#
 # One colour per run of a window (its sphere's header, its curves, its table row), in the order of the runs.
 RUNS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 FAILED = "#c62828"
+# Neuron roles (colour mode "role"): a captured neuron takes its teacher's colour (teacher_colour); these two are
+# for the rest. Far is near-black so the mass that stays away from every teacher is the darkest thing on the sphere.
+FAR = "#1b1b1b"
+INACTIVE = "#a6a6a6"
 
-RENDERERS = ("auto", "gl", "projected")  # auto: OpenGL where a context works, else projected
+# auto: OpenGL where a context works, else projected; map: the whole sphere at once (equal-area Hammer map)
+RENDERERS = ("auto", "gl", "projected", "map")
+COLOUR_MODES = ("role", "sign")  # role: captured by teacher i / far / inactive; sign: the sign of a
 CERTIFICATES = ("off", "live", "pre")
 
 

@@ -1,7 +1,8 @@
 """What the sphere view draws at one snapshot, as plain numpy arrays (no Qt), in display coordinates.
 
 `build_scene(history, index, options)` turns a recorded snapshot into a frozen `SphereScene`: teacher markers,
-student points sized by mass and coloured by sign, optional trails, descent arrows and a certificate heat map.
+student points sized by mass and coloured by role (captured by teacher i / far / inactive) or by the sign of a,
+optional great-circle trails, descent arrows and a certificate heat map, and the numbers hover tooltips show.
 Every number comes from the engine (metrics, certificates, projection); this module only maps them to positions,
 sizes and colours. Display coordinates are 2-D for d = 2 (a circle) and 3-D otherwise (the sphere, or for d > 3
 the engine's display projection, where unit vectors land inside the unit ball).
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.certificate import live_certificate, pre_certificate
-from engine.metrics import balanced_positions, descent_targets, neuron_metrics, unit_rows
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, balanced_positions, descent_targets, neuron_metrics, unit_rows
 from engine.projection import Projection, display_projection
 from featlearn_gui import palette
 from featlearn_gui.palette import rgba
@@ -29,11 +30,20 @@ NEGATIVE = rgba(palette.NEGATIVE)  # a < 0
 INACTIVE_ALPHA = 0.22  # inactive neurons keep their hue but fade into the sphere
 TEACHER_SIZE = 18.0  # px
 STUDENT_SIZE = (3.0, 11.0)  # px for zero mass and for the largest mass (size grows with √mass)
+ACTIVE_SIZE = 5.5  # px at least for an active neuron: small ones must still be seen
+FAR_SIZE = 7.0  # px at least for a far neuron in the role colours: the mass that stays away is the story
 TRAIL_ALPHA = 0.45
 ARROW_COLOR = (0.15, 0.15, 0.15, 0.85)
 ARROW_LENGTH = 0.25  # the longest descent arrow, in sphere radii
 CERTIFIED_TOLERANCE = 1e-3  # grid rounding: |η| up to 1 + this still counts as "≤ 1"
 LIVE_GRID_BUDGET = 1_500_000  # grid points × neurons per live-certificate evaluation
+TRAIL_STEP_DEG = 3.0  # trails follow great circles: each recorded step is cut into arcs of at most this angle
+TRAIL_MAX_PIECES = 32  # ... but never more pieces than this per recorded step
+TRAIL_POINT_BUDGET = 250_000  # ... nor more trail points than this in all (wide students: fewer, longer arcs)
+TRAIL_BREAK_DEG = 60.0  # a direction that turns more than this between two snapshots passed (near) zero: gap
+TRAIL_NEAR_ZERO = 1e-2  # or a norm below this fraction of the snapshot's largest norm: the trail breaks there
+FAR = rgba(palette.FAR)
+INACTIVE = rgba(palette.INACTIVE)
 
 # Diverging map on [−1, 1]: pale at the ends so sign-coloured markers stay visible on top of it, and two distinct
 # Okabe-Ito colours beyond ±1, so regions where |η| > 1 are never mistaken for |η| = 1.
@@ -47,20 +57,87 @@ HEAT_UNDER = (0.0, 0.62, 0.45)  # bluish green: η < −1
 class ViewOptions:
     """What the sphere view shows besides teachers and students.
 
-    trails : draw each neuron's path over the last `trail_length` recorded snapshots.
-    arrows : draw the paper's descent directions (PAPER.md §6).
+    trails : draw each neuron's path over the last `trail_length` recorded snapshots (great-circle arcs).
+    arrows : draw the paper's descent directions (docs/theory.md §6).
     certificate : "off", "live" (η_λ of the snapshot) or "pre" (the teacher's static pre-certificate).
     fade_inactive : draw neurons below the engine's activity threshold faded.
+    colour : "role" (captured by teacher i in its colour / far / inactive) or "sign" (of a_j).
+    fold : for even activations (w and −w the same feature), draw each neuron at the copy ±ŵ_j nearest to its
+        nearest teacher, and each teacher once.
     """
 
     trails: bool = False
     trail_length: int = 30  # snapshots of history drawn behind each neuron
-    arrows: bool = False  # descent-direction arrows (PAPER.md §6)
+    arrows: bool = False  # descent-direction arrows (docs/theory.md §6)
     certificate: str = "off"  # "off" | "live" | "pre"  heat map on the sphere
     fade_inactive: bool = True
+    # Role by default: the paper's story is which neurons a teacher captured and which stay far; the sign of a is
+    # already told by the teacher a neuron sits on (a captured neuron has its teacher's sign).
+    colour: str = "role"
+    # Folded by default: the engine measures angles modulo ± for even σ, so folding makes the picture agree with
+    # the metrics; unfolded, each teacher's captured mass is split between two antipodal markers (and half of it
+    # is on the back), and 2k teacher rings crowd the sphere.
+    fold: bool = True
 
 
 CERTIFICATE_KINDS = ("off", "live", "pre")
+COLOUR_MODES = palette.COLOUR_MODES
+
+
+@dataclass(frozen=True)
+class NeuronTable:
+    """The numbers behind each drawn student (rows in drawing order), for hover tooltips."""
+
+    index: np.ndarray  # j
+    a: np.ndarray
+    norm: np.ndarray  # ‖w_j‖
+    mass: np.ndarray  # |a_j|‖w_j‖
+    angle_deg: np.ndarray  # to the nearest teacher (mod ± for even σ)
+    nearest: np.ndarray  # i
+    role: np.ndarray  # "captured" | "far" | "inactive"
+
+    def describe(self, row: int) -> str:
+        i = int(self.nearest[row])
+        role = {"captured": f"captured by teacher {i + 1}", "far": "far from every teacher",
+                "inactive": "inactive"}[str(self.role[row])]
+        return (f"neuron {int(self.index[row])}: {role}\na = {self.a[row]:.4g}   ‖w‖ = {self.norm[row]:.4g}\n"
+                f"mass |a|‖w‖ = {self.mass[row]:.4g}\n{self.angle_deg[row]:.2f}° from teacher {i + 1}")
+
+
+@dataclass(frozen=True)
+class TeacherTable:
+    """The numbers behind each drawn teacher marker (rows as in SphereScene.teachers), for hover tooltips."""
+
+    index: np.ndarray  # i
+    a: np.ndarray  # a_i*
+    captured: np.ndarray  # signed mass of the students near it
+    count: np.ndarray  # number of students near it
+    mirrored: np.ndarray  # True for the −w_i* copy of an even activation
+
+    def describe(self, row: int) -> str:
+        copy = " (the −w* copy)" if self.mirrored[row] else ""
+        return (f"teacher {int(self.index[row]) + 1}{copy}: a* = {self.a[row]:.4g}\n"
+                f"captured mass {self.captured[row]:.4g}\n{int(self.count[row])} students within {CLOSE_DEG:g}°")
+
+
+def role_of(met) -> np.ndarray:
+    """(m,) "captured" (near a teacher and active), "far" (active, near none) or "inactive", from engine.metrics."""
+    return np.where(~met.active, "inactive", np.where(met.near, "captured", "far"))
+
+
+def role_colors(met, n_teachers: int) -> np.ndarray:
+    """(m, 4): teacher i's colour for neurons it captured, FAR for far ones, INACTIVE for inactive ones."""
+    teacher = np.array([rgba(palette.teacher_colour(i)) for i in range(n_teachers)])
+    role = role_of(met)
+    colors = np.where((role == "far")[:, None], np.array(FAR), np.array(INACTIVE))
+    colors[role == "captured"] = teacher[met.nearest[role == "captured"]]
+    return colors
+
+
+def fold_directions(directions: np.ndarray, teacher_w: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """Directions (..., m, d) flipped to the copy ±u nearest to teacher `nearest[j]` (even σ: ±w same feature)."""
+    side = np.sign(np.sum(directions * teacher_w[nearest], axis=-1, keepdims=True))
+    return directions * np.where(side == 0, 1.0, side)
 
 
 @dataclass(frozen=True)
@@ -118,6 +195,10 @@ class SphereScene:
     arrows: np.ndarray | None = None
     heat: HeatMap | None = None
     teacher_view: np.ndarray = field(default_factory=lambda: np.zeros(3))  # mean teacher direction, for the camera
+    trail_connect: np.ndarray | None = None  # (m, L − 1): whether each trail segment is drawn (gaps at breaks)
+    student_info: NeuronTable | None = None
+    teacher_info: TeacherTable | None = None
+    legend: tuple = ()  # (kind, rgba, text) entries: what the colours mean in this colour mode
 
 
 def heat_rgba(t: np.ndarray) -> np.ndarray:
@@ -200,75 +281,167 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
     """
     if options.certificate not in CERTIFICATE_KINDS:
         raise ValueError(f"certificate must be one of {', '.join(CERTIFICATE_KINDS)}, not {options.certificate!r}")
+    if options.colour not in COLOUR_MODES:
+        raise ValueError(f"colour must be one of {', '.join(COLOUR_MODES)}, not {options.colour!r}")
     cache = _cache(history)
     projection = projection or cache.projection
     snap = history.snapshot(index)
     teacher, even = history.teacher, history.config.is_even
+    fold = even and options.fold
     met = neuron_metrics(snap.student_w, snap.student_a, teacher, even)
     order = np.argsort(met.mass, kind="stable")  # heaviest drawn last, on top
-    teachers, spokes = _teacher_layer(teacher, even, projection)
+    teachers, spokes, teacher_info = _teacher_layer(teacher, even and not fold, projection, options.colour, met)
     lam = f" · λ = {snap.weight_decay:.3g}" if snap.weight_decay > 0 else " · λ = 0"
     stage = f" · stage {snap.stage}" if snap.stage else ""
-    trails, trail_colors = _trails(history, index, options, projection, met, order) if options.trails else (None, None)
+    colors = _student_colors(met, snap.student_a, options, len(teacher.a))
+    trails = trail_colors = connect = None
+    if options.trails:
+        trails, connect = great_circle_trails(history, index, options.trail_length, projection,
+                                              met.nearest if fold else None)
+        trails, connect = trails[order], connect[order]
+        trail_colors = colors[order].copy()
+        trail_colors[:, 3] *= TRAIL_ALPHA
+    directions = fold_directions(met.directions, teacher.w, met.nearest) if fold else met.directions
     return SphereScene(
         dim=projection.basis.shape[0],
         step=snap.step,
         caption=f"step {snap.step:,}{stage}{lam}",
         projection_label="" if projection.exact else projection.description,
         teachers=teachers,
-        students=_student_layer(met, snap.student_a, options, projection, order),
+        students=_student_layer(met, directions, colors, projection, order, options.colour),
         teacher_spokes=spokes,
         trails=trails,
         trail_colors=trail_colors,
-        arrows=_arrows(snap, teacher, even, met, projection) if options.arrows else None,
+        arrows=_arrows(snap, teacher, even, met, projection, fold) if options.arrows else None,
         heat=_heat_map(history, index, snap, options.certificate, cache, projection),
         teacher_view=projection.apply(teacher.w).mean(axis=0),
+        trail_connect=connect,
+        student_info=NeuronTable(order, snap.student_a[order], met.norms[order], met.mass[order],
+                                 met.angle_deg[order], met.nearest[order], role_of(met)[order]),
+        teacher_info=teacher_info,
+        legend=_legend(options, teacher.a),
     )
 
 
-def _teacher_layer(teacher, even: bool, projection: Projection) -> tuple[PointLayer, np.ndarray]:
-    """Markers at w_i* (and −w_i* for even σ, where ±w are the same feature), and spokes from the centre."""
-    w, signs = teacher.w, np.sign(teacher.a)
-    if even:
-        w, signs = np.vstack([w, -w]), np.concatenate([signs, signs])
+def _legend(options: ViewOptions, teacher_a: np.ndarray) -> tuple:
+    if options.colour == "sign":
+        return (("teacher", POSITIVE, "teacher, a* > 0"), ("teacher", NEGATIVE, "teacher, a* < 0"),
+                ("student", POSITIVE, "student, a > 0"), ("student", NEGATIVE, "student, a < 0"),
+                ("student", (*POSITIVE[:3], INACTIVE_ALPHA), "inactive"))
+    k = len(teacher_a)
+    shown = min(k, 6)
+    entries = [("teacher", rgba(palette.teacher_colour(i)),
+                f"teacher {i + 1} (a* {'>' if teacher_a[i] > 0 else '<'} 0), its students") for i in range(shown)]
+    if k > shown:
+        entries.append(("student", (0.6, 0.6, 0.6, 1.0), f"… {k - shown} more teachers"))
+    entries.append(("student", FAR, f"far: > {CLOSE_DEG:g}° from every teacher"))
+    entries.append(("student", (*INACTIVE[:3], INACTIVE_ALPHA if options.fade_inactive else 1.0),
+                    f"inactive: mass < {ACTIVE_FRACTION:g} × largest"))
+    return tuple(entries)
+
+
+def _teacher_layer(teacher, mirrored: bool, projection: Projection, colour: str, met):
+    """Markers at w_i* (and −w_i* for even σ unfolded, where ±w are the same feature), spokes from the centre,
+    and the numbers hover shows."""
+    k = len(teacher.a)
+    w, signs, index = teacher.w, np.sign(teacher.a), np.arange(k)
+    if mirrored:
+        w, signs, index = np.vstack([w, -w]), np.concatenate([signs, signs]), np.concatenate([index, index])
     pos = projection.apply(w)
     spokes = np.stack([np.zeros_like(pos), pos], axis=1)
-    return PointLayer(pos, np.full(len(pos), TEACHER_SIZE), sign_colors(signs)), spokes
+    colors = np.array([rgba(palette.teacher_colour(int(i))) for i in index]) if colour == "role" else sign_colors(signs)
+    count = np.bincount(met.nearest[met.near], minlength=k)
+    info = TeacherTable(index, teacher.a[index], met.captured[index], count[index], np.arange(len(index)) >= k)
+    return PointLayer(pos, np.full(len(pos), TEACHER_SIZE), colors), spokes, info
 
 
-def _student_layer(met, a: np.ndarray, options: ViewOptions, projection: Projection, order: np.ndarray) -> PointLayer:
+def _student_colors(met, a: np.ndarray, options: ViewOptions, k: int) -> np.ndarray:
+    colors = role_colors(met, k) if options.colour == "role" else sign_colors(a)
+    if options.fade_inactive:
+        colors[~met.active, 3] = INACTIVE_ALPHA
+    return colors
+
+
+def _student_layer(met, directions: np.ndarray, colors: np.ndarray, projection: Projection,
+                   order: np.ndarray, colour: str = "role") -> PointLayer:
     largest = met.mass.max()
     rel = np.sqrt(met.mass / largest) if largest > 0 else np.zeros_like(met.mass)
     lo, hi = STUDENT_SIZE
-    colors = sign_colors(a)
-    if options.fade_inactive:
-        colors[~met.active, 3] = INACTIVE_ALPHA
-    pos = projection.apply(met.directions)
-    return PointLayer(pos[order], (lo + (hi - lo) * rel)[order], colors[order])
+    sizes = np.where(met.active, np.maximum(lo + (hi - lo) * rel, ACTIVE_SIZE), lo + (hi - lo) * rel)
+    if colour == "role":
+        sizes = np.where(met.active & ~met.near, np.maximum(sizes, FAR_SIZE), sizes)
+    pos = projection.apply(directions)
+    return PointLayer(pos[order], sizes[order], colors[order])
 
 
-def _trails(history, index: int, options: ViewOptions, projection: Projection, met, order: np.ndarray):
-    """Directions over the last trail_length snapshots up to `index`, shape (m, L, p)."""
+def slerp(u0: np.ndarray, u1: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Points (..., n, d) on the great circle from unit vectors u0 to u1 (..., d) at fractions t (n,) of the arc."""
+    cos = np.clip(np.sum(u0 * u1, axis=-1, keepdims=True), -1.0, 1.0)[..., None]  # (..., 1, 1)
+    theta = np.arccos(cos)
+    sin = np.sin(theta)
+    t = np.asarray(t, dtype=np.float64)[:, None]
+    small = sin < 1e-9
+    w0 = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / np.where(small, 1.0, sin))
+    w1 = np.where(small, t, np.sin(t * theta) / np.where(small, 1.0, sin))
+    points = w0 * u0[..., None, :] + w1 * u1[..., None, :]
+    norm = np.linalg.norm(points, axis=-1, keepdims=True)
+    return points / np.where(norm > 0, norm, 1.0)
+
+
+def great_circle_trails(history, index: int, length: int, projection: Projection,
+                        fold_nearest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each neuron's path over the last `length` snapshots up to `index`, along great circles (slerp).
+
+    Every recorded step is cut into the same number of arcs for all neurons, at most TRAIL_STEP_DEG each, so
+    the trail lies on the sphere (no chords through it). A step is not drawn (connect False) where the neuron's
+    norm is near zero at either end, or where its direction turns by more than TRAIL_BREAK_DEG: it passed
+    through (near) zero, and an arc across the sphere would be a jump it never made.
+
+    fold_nearest : for even σ folded, the teacher each neuron's trail is folded toward (its nearest now).
+
+    Returns
+    -------
+    (paths (m, P, p) in display coordinates, connect (m, P − 1) booleans).
+    """
     n = len(history)
     end = index % n + 1
-    w = history.view()["student_w"][max(end - max(options.trail_length, 2), 0) : end]  # (L, m, d)
-    directions, _ = unit_rows(np.asarray(w, dtype=np.float64))
-    paths = projection.apply(directions).transpose(1, 0, 2)[order]  # (m, L, p)
-    colors = sign_colors(history.snapshot(index).student_a)[order]
-    colors[:, 3] = TRAIL_ALPHA
-    if options.fade_inactive:
-        colors[~met.active[order], 3] = INACTIVE_ALPHA * TRAIL_ALPHA
-    return paths, colors
+    w = np.asarray(history.view()["student_w"][max(end - max(length, 2), 0) : end], dtype=np.float64)  # (L, m, d)
+    directions, norms = unit_rows(w)
+    if fold_nearest is not None:
+        directions = fold_directions(directions, history.teacher.w, fold_nearest)
+    largest = norms.max(axis=1, keepdims=True)
+    alive = norms > TRAIL_NEAR_ZERO * np.where(largest > 0, largest, 1.0)  # (L, m)
+    cos = np.clip(np.sum(directions[:-1] * directions[1:], axis=-1), -1.0, 1.0)
+    turn = np.degrees(np.arccos(cos))  # (L − 1, m)
+    joined = alive[:-1] & alive[1:] & (turn <= TRAIL_BREAK_DEG)
+    pieces = np.ceil(np.where(joined, turn, 0.0).max(axis=1, initial=0.0) / TRAIL_STEP_DEG) if len(turn) else []
+    m = w.shape[1]
+    cap = int(np.clip(TRAIL_POINT_BUDGET // max(m * max(len(turn), 1), 1), 1, TRAIL_MAX_PIECES))
+    pieces = np.clip(np.asarray(pieces, dtype=np.int64), 1, cap)
+    points, connect = [], []
+    for t in range(len(turn)):
+        fractions = np.arange(pieces[t]) / pieces[t]
+        points.append(slerp(directions[t], directions[t + 1], fractions))  # (m, pieces, d), the end excluded
+        connect.append(np.repeat(joined[t][:, None], pieces[t], axis=1))
+    points.append(directions[-1][:, None, :])
+    path = np.concatenate(points, axis=1) if points else np.zeros((m, 0, w.shape[2]))
+    connect = np.concatenate(connect, axis=1) if connect else np.zeros((m, 0), dtype=bool)
+    return projection.apply(path), connect
 
 
-def _arrows(snap, teacher, even: bool, met, projection: Projection) -> np.ndarray:
+def _arrows(snap, teacher, even: bool, met, projection: Projection, fold: bool = False) -> np.ndarray:
     """From each active neuron's direction along (target − w̃_j), the descent direction in balanced coordinates.
 
     The longest arrow is ARROW_LENGTH; near neurons point toward their teacher, far ones toward the centre.
     """
     targets = descent_targets(snap.student_w, snap.student_a, teacher, even)
-    step = projection.apply(targets - balanced_positions(snap.student_w, snap.student_a))[met.active]
-    start = projection.apply(met.directions)[met.active]
+    move = targets - balanced_positions(snap.student_w, snap.student_a)
+    directions = met.directions
+    if fold:  # drawn at the folded copy −ŵ_j: the move of −w̃_j is −move
+        directions = fold_directions(met.directions, teacher.w, met.nearest)
+        move = move * np.sign(np.sum(directions * met.directions, axis=1, keepdims=True))
+    step = projection.apply(move)[met.active]
+    start = projection.apply(directions)[met.active]
     longest = np.linalg.norm(step, axis=1).max() if len(step) else 0.0
     scale = ARROW_LENGTH / longest if longest > 0 else 0.0
     return np.stack([start, start + scale * step], axis=1)

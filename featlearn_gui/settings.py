@@ -13,7 +13,7 @@ from PySide6 import QtCore
 
 from engine import presets
 from featlearn_gui.model import DEFAULT_SPEED, SPEEDS
-from featlearn_gui.palette import CERTIFICATES, RENDERERS
+from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES, RENDERERS
 from featlearn_gui.scene import ViewOptions
 
 MAX_RECENT = 8
@@ -81,16 +81,19 @@ class Settings:
     def view_options(self) -> ViewOptions:
         default = ViewOptions()
         certificate = self._read("view/certificate", default.certificate, str)
+        colour = self._read("view/colour", default.colour, str)
         return ViewOptions(
             trails=self._read("view/trails", default.trails, bool),
             trail_length=max(1, self._read("view/trail_length", default.trail_length, int)),
             arrows=self._read("view/arrows", default.arrows, bool),
             certificate=certificate if certificate in CERTIFICATES else default.certificate,
             fade_inactive=self._read("view/fade_inactive", default.fade_inactive, bool),
+            colour=colour if colour in COLOUR_MODES else default.colour,
+            fold=self._read("view/fold", default.fold, bool),
         )
 
     def set_view_options(self, options: ViewOptions) -> None:
-        for name in ("trails", "trail_length", "arrows", "certificate", "fade_inactive"):
+        for name in ("trails", "trail_length", "arrows", "certificate", "fade_inactive", "colour", "fold"):
             self._q.setValue(f"view/{name}", getattr(options, name))
 
     def renderer(self) -> str:

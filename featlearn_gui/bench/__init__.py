@@ -111,7 +111,7 @@ def bench_gui(quick: bool) -> None:
     for key, value in result.items():
         print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
     rows = []
-    for renderer in ("projected", "gl"):
+    for renderer in ("projected", "map", "gl"):
         try:
             rows.append({"renderer": renderer, **frame_times(renderer, m=2000, frames=30 if quick else 60)})
         except Exception as exc:  # GL is missing on headless machines: report, go on

@@ -39,7 +39,7 @@ def frame_times(renderer: str, m: int = 2000, frames: int = 60, options: ViewOpt
 
     Parameters
     ----------
-    renderer : "gl" or "projected" (or "auto").
+    renderer : "gl", "projected", "map" (or "auto").
     m : student width.
     frames : frames timed (after two untimed warm-up frames).
     options : view options (default: plain, no trails, arrows or certificate).

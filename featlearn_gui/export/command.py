@@ -65,7 +65,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="draw the guided tour's captions: each frame shows the caption of the latest tour stop "
                         "at or before its step (animations and PNG views)")
     parser.add_argument("--renderer", choices=RENDERERS, default="auto",
-                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection")
+                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection; "
+                             "map: the whole sphere at once (equal-area Hammer map)")
     parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
                         "loss, lambda, far, angle, captured, certificate or sphere")
 

@@ -93,7 +93,7 @@ class ExportJob:
     overlay : draw step, loss and λ on each view.
     captions : draw on each frame the caption of the latest guided-tour stop at or before its step
         (featlearn_gui.tour_stops); pictures and animations only.
-    renderer : "auto", "gl" or "projected".
+    renderer : "auto", "gl", "projected" or "map" (the whole sphere on an equal-area map).
     figure : which plot a vector/PNG figure shows ("all" for every plot in one figure, or "sphere").
     """
 

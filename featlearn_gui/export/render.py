@@ -63,7 +63,7 @@ class FrameRenderer:
     runs : the runs, left to right.
     size : one cell's (width, height); the frame is len(runs) cells wide.
     content : "sphere" or "dashboard" (sphere on the left, loss and certificate panels on the right).
-    renderer : "auto", "gl" or "projected" (see resolve_renderer).
+    renderer : "auto", "gl", "projected" or "map" (see resolve_renderer).
     overlay : draw step, loss and λ (and the run's name when there are several runs).
     options : the sphere view's ViewOptions; None for its defaults.
     captions : draw the guided tour's caption of the latest stop at or before each frame's step, along the bottom.

@@ -1,4 +1,5 @@
-"""What the sphere draws: trails, descent arrows, the certificate heat map, fading, and which renderer."""
+"""What the sphere draws: colours, trails, descent arrows, the certificate heat map, fading, folding, and which
+renderer."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import dataclasses
 from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui.model import AppModel
-from featlearn_gui.palette import CERTIFICATES, RENDERERS
+from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES, RENDERERS
 
 CERTIFICATE_LABELS = {"off": "off", "live": "live η_λ", "pre": "pre-certificate η"}
+COLOUR_LABELS = {"role": "role: teacher / far / inactive", "sign": "sign of a"}
+RENDERER_TIPS = ("auto: OpenGL where available, else the projected 2-D renderer (both show the far side faded)\n"
+                 "map: the whole sphere at once on an equal-area (Hammer) map")
 
 
 class ViewOptionsPanel(QtWidgets.QWidget):
@@ -25,16 +29,26 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         self.arrows = QtWidgets.QCheckBox("Descent arrows")
         self.arrows.setToolTip("Near neurons toward their q-scaled teacher point, far ones toward 0 (docs/theory.md)")
         self.fade = QtWidgets.QCheckBox("Fade inactive neurons")
+        self.colour = QtWidgets.QComboBox()
+        for name in COLOUR_MODES:
+            self.colour.addItem(COLOUR_LABELS[name], name)
+        self.colour.setToolTip("role: a neuron within 10° of a teacher (and active) in that teacher's colour, far "
+                               "ones black, inactive ones grey; sign: orange a > 0, blue a < 0")
+        self.fold = QtWidgets.QCheckBox("Fold ±w (even activations)")
+        self.fold.setToolTip("relu_centered and abs: w and −w are the same feature; draw each neuron at the copy "
+                             "nearest to its nearest teacher, and each teacher once")
         self.certificate = QtWidgets.QComboBox()
         for name in CERTIFICATES:
             self.certificate.addItem(CERTIFICATE_LABELS[name], name)
         self.renderer = QtWidgets.QComboBox()
         for name in RENDERERS:
             self.renderer.addItem(name, name)
-        self.renderer.setToolTip("auto: OpenGL where available, else the projected 2-D renderer")
+        self.renderer.setToolTip(RENDERER_TIPS)
         self.in_use = QtWidgets.QLabel()
         self.in_use.setStyleSheet("color: #666a70;")
         form = QtWidgets.QFormLayout(self)
+        form.addRow("Colour", self.colour)
+        form.addRow(self.fold)
         form.addRow(self.trails)
         form.addRow("Trail length", self.trail_length)
         form.addRow(self.arrows)
@@ -44,7 +58,7 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         form.addRow("", self.in_use)
 
         for signal in (self.trails.toggled, self.trail_length.valueChanged, self.arrows.toggled, self.fade.toggled,
-                       self.certificate.activated):
+                       self.certificate.activated, self.colour.activated, self.fold.toggled):
             signal.connect(self._on_editor_changed)
         self.renderer.activated.connect(self._on_renderer_activated)
         model.events.options.connect(self._on_model_options_changed)
@@ -57,13 +71,14 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         self.model.options = dataclasses.replace(
             self.model.options, trails=self.trails.isChecked(), trail_length=self.trail_length.value(),
             arrows=self.arrows.isChecked(), fade_inactive=self.fade.isChecked(),
-            certificate=self.certificate.currentData())
+            certificate=self.certificate.currentData(), colour=self.colour.currentData(),
+            fold=self.fold.isChecked())
 
     def _on_renderer_activated(self, row: int) -> None:
         self.model.renderer = self.renderer.itemData(row)
 
     def _on_model_options_changed(self, options) -> None:
-        widgets = (self.trails, self.trail_length, self.arrows, self.fade, self.certificate)
+        widgets = (self.trails, self.trail_length, self.arrows, self.fade, self.certificate, self.colour, self.fold)
         blockers = [QtCore.QSignalBlocker(w) for w in widgets]
         self.trails.setChecked(options.trails)
         self.trail_length.setValue(options.trail_length)
@@ -71,6 +86,8 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         self.arrows.setChecked(options.arrows)
         self.fade.setChecked(options.fade_inactive)
         self.certificate.setCurrentIndex(max(self.certificate.findData(options.certificate), 0))
+        self.colour.setCurrentIndex(max(self.colour.findData(options.colour), 0))
+        self.fold.setChecked(options.fold)
         del blockers
 
     def _on_model_renderer_changed(self, *_args) -> None:

@@ -62,3 +62,15 @@ def project(points: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]
     """Screen coordinates (..., 2) and depth (...,) of 3-D points; depth > 0 is the hemisphere facing the viewer."""
     screen = np.asarray(points) @ camera.axes().T
     return screen[..., :2], screen[..., 2]
+
+
+BACK_SIZE = 0.7  # a marker at the far pole is drawn at this fraction of its size (in between: linear in depth)
+BACK_FADE = 0.45  # ... and this much fainter (its colour mixed toward the sphere's)
+
+
+def depth_cue(sizes: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sizes, fade) of markers seen through a translucent sphere: those behind (depth < 0, −1 at the far pole)
+    drawn smaller and fainter the deeper they are, so the far hemisphere reads as behind but is never hidden.
+    fade in [0, BACK_FADE] is how much of the marker's colour gives way to the sphere's."""
+    back = np.clip(-np.asarray(depth, dtype=np.float64), 0.0, 1.0)
+    return np.asarray(sizes) * (1.0 - (1.0 - BACK_SIZE) * back), BACK_FADE * np.sqrt(back) * (back > 0)

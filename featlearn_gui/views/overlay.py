@@ -45,7 +45,7 @@ def paint_overlay(painter: QPainter, rect: QRectF, scene: SphereScene | None) ->
     painter.setFont(font)
     _captions(painter, rect, scene, px)
     ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-    legend = _legend_image(px, ratio)
+    legend = _legend_image(px, ratio, tuple(scene.legend) or LEGEND_ENTRIES)
     width = legend.width() / legend.devicePixelRatioF()
     painter.drawImage(QPointF(rect.right() - width - px * 0.7, rect.top() + px * 0.7), legend)
     if scene.heat is not None:
@@ -64,16 +64,17 @@ def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> N
         painter.drawText(below, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, scene.projection_label)
 
 
-_legends: dict[tuple[int, float], QImage] = {}
+_legends: dict[tuple, QImage] = {}
 
 
-def _legend_image(px: int, ratio: float = 1.0) -> QImage:
-    """The legend at font size `px`, painted once: it is the same in every frame and every export."""
-    if (px, ratio) not in _legends:
+def _legend_image(px: int, ratio: float = 1.0, entries: tuple | None = None) -> QImage:
+    """The legend at font size `px`, painted once per colour mode: the same in every frame and every export."""
+    entries = entries or LEGEND_ENTRIES
+    if (px, ratio, entries) not in _legends:
         probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
         painter = QPainter(probe)
         painter.setFont(_font(px))
-        box = _legend_box(painter, px)
+        box = _legend_box(painter, px, entries)
         painter.end()
         size = (round((box.width() + 2) * ratio), round((box.height() + 2) * ratio))
         image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
@@ -82,10 +83,10 @@ def _legend_image(px: int, ratio: float = 1.0) -> QImage:
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(_font(px))
-        _legend(painter, px)
+        _legend(painter, px, entries)
         painter.end()
-        _legends[(px, ratio)] = image
-    return _legends[(px, ratio)]
+        _legends[(px, ratio, entries)] = image
+    return _legends[(px, ratio, entries)]
 
 
 def _font(px: int) -> QFont:
@@ -94,29 +95,28 @@ def _font(px: int) -> QFont:
     return font
 
 
-LEGEND_ENTRIES = [
+LEGEND_ENTRIES = (  # colour by sign; the scene names its own entries (SphereScene.legend)
     ("teacher", POSITIVE, "teacher, a* > 0"),
     ("teacher", NEGATIVE, "teacher, a* < 0"),
     ("student", POSITIVE, "student, a > 0"),
     ("student", NEGATIVE, "student, a < 0"),
     ("student", (*POSITIVE[:3], INACTIVE_ALPHA), "inactive"),
-]
+)
 LEGEND_NOTE = "size ∝ √(|a|‖w‖)"
 
 
-def _legend_box(painter: QPainter, px: int) -> QRectF:
+def _legend_box(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES) -> QRectF:
     """The legend's panel, with its top left corner at (0.5, 0.5) so the 1 px edge lands on pixels."""
     metrics = painter.fontMetrics()
     line = px * 1.45
-    width = max(metrics.horizontalAdvance(text) for *_, text in LEGEND_ENTRIES + [("", (), LEGEND_NOTE)]) + px * 2.6
-    return QRectF(0.5, 0.5, width, line * (len(LEGEND_ENTRIES) + 1) + px * 0.5)
+    width = max(metrics.horizontalAdvance(text) for *_, text in (*entries, ("", (), LEGEND_NOTE))) + px * 2.6
+    return QRectF(0.5, 0.5, width, line * (len(entries) + 1) + px * 0.5)
 
 
-def _legend(painter: QPainter, px: int) -> None:
-    entries = LEGEND_ENTRIES
+def _legend(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES) -> None:
     metrics = painter.fontMetrics()
     line = px * 1.45
-    box = _legend_box(painter, px)
+    box = _legend_box(painter, px, entries)
     painter.setPen(QPen(PANEL_EDGE, 1))
     painter.setBrush(PANEL)
     painter.drawRoundedRect(box, 4, 4)

@@ -1,4 +1,8 @@
-"""The sphere drawn with OpenGL (pyqtgraph.opengl GLViewWidget): a shaded globe that hides what is behind it.
+"""The sphere drawn with OpenGL (pyqtgraph.opengl GLViewWidget): a shaded globe, seen as if translucent.
+
+Markers and trails behind the globe are drawn over it, before everything in front, smaller and with their colours
+mixed toward the globe's the deeper they are (views.camera.depth_cue): every neuron stays visible, and the far
+hemisphere still reads as behind.
 
 Needs a real OpenGL context (a display, or Xvfb); never create it under QT_QPA_PLATFORM=offscreen, where
 GLViewWidget is unsupported and renderToArray crashes (SphereView checks `gl_available()` first).
@@ -10,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QSurfaceFormat
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene, heat_rgba, lat_long_grid
-from .camera import FOV_DEG, Camera
+from .camera import FOV_DEG, Camera, depth_cue
 from .heat_raster import sample_heat
 from .sphere_projected import wire_lines
 
@@ -24,6 +28,7 @@ WIRE_COLOR = (0.45, 0.45, 0.5, 0.35)
 SHADING = 0.2  # how much darker the globe's unlit side is
 RING_PX = 4.0  # teachers are hollow rings: converged students stay visible inside them
 MESH_ROWS = 48
+BACK_TRAIL_ALPHA = 0.35  # trails behind the globe keep this share of their opacity
 
 # Lines test depth against the globe (so the far side is hidden) but do not write depth: they are drawn in order,
 # like the 2-D renderer, instead of clipping each other. Markers are culled on the CPU and drawn on top.
@@ -85,6 +90,7 @@ class GLCanvas(gl.GLViewWidget):
         self._last_mouse = None
         self._ball = False
         self._build_items()
+        self.setMouseTracking(True)  # hover tooltips: moves without a button pressed arrive too
 
     def _build_items(self) -> None:
         plain = np.tile(SPHERE_COLOR, (len(self._vertices), 1))
@@ -95,12 +101,17 @@ class GLCanvas(gl.GLViewWidget):
                                       glOptions=OVERLAY_GL)
         self.spokes = gl.GLLinePlotItem(mode="lines", color=(0.3, 0.3, 0.3, 0.6), glOptions=OVERLAY_GL)
         self.trails = gl.GLLinePlotItem(mode="lines", width=1.0, glOptions=ON_TOP_GL)
+        self.back_teacher_outline = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
+        self.back_teachers = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
+        self.back_teacher_holes = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
+        self.back_students = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
         self.teacher_outline = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
         self.teachers = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
         self.teacher_holes = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
         self.students = gl.GLScatterPlotItem(pxMode=True, glOptions=ON_TOP_GL)
         self.arrows = gl.GLLinePlotItem(mode="lines", width=1.5, color=ARROW_COLOR, antialias=True, glOptions=ON_TOP_GL)
-        order = [self.globe, self.wire, self.spokes, self.trails, self.teacher_outline, self.teachers,
+        order = [self.globe, self.back_teacher_outline, self.back_teachers, self.back_teacher_holes, self.back_students,
+                 self.wire, self.spokes, self.trails, self.teacher_outline, self.teachers,
                  self.teacher_holes, self.students,
                  self.arrows]
         for depth, item in enumerate(order):
@@ -146,10 +157,51 @@ class GLCanvas(gl.GLViewWidget):
 
     def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         pos = ev.position()
+        if ev.buttons() == Qt.MouseButton.NoButton:
+            self._hover(pos)
+            return
         if self._last_mouse is not None:
             diff = pos - self._last_mouse
             self.orbit_requested.emit(float(diff.x()), float(diff.y()))
         self._last_mouse = pos
+
+    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt override)
+        self._last_mouse = None
+
+    # --- hover -------------------------------------------------------------------------------------------
+
+    def screen_positions(self, points: np.ndarray) -> np.ndarray:
+        """Pixel positions (n, 2) of points (n, 3) in this widget, by the perspective GLViewWidget draws with
+        (FOV_DEG across the shorter side, see projectionMatrix)."""
+        right, up, toward = self._camera.axes()
+        depth = self._camera.distance - points @ toward  # distance in front of the eye
+        half = min(self.width(), self.height()) / 2
+        scale = half / (np.tan(np.radians(FOV_DEG / 2)) * np.maximum(depth, 1e-6))
+        return np.column_stack([self.width() / 2 + scale * (points @ right),
+                                self.height() / 2 - scale * (points @ up)])
+
+    def hover_text(self, x: float, y: float) -> str:
+        """The tooltip at pixel (x, y): the student under the pointer (front ones first), else the teacher, else ""."""
+        scene = self._scene
+        if scene is None:
+            return ""
+        for layer, table in ((scene.students, scene.student_info), (scene.teachers, scene.teacher_info)):
+            if table is None or not len(layer.positions):
+                continue
+            gap = np.hypot(*(self.screen_positions(layer.positions) - (x, y)).T) - layer.sizes / 2
+            front = self._visible(layer.positions)
+            for side in (front, ~front):
+                rows = np.flatnonzero(side & (gap <= 6.0))
+                if len(rows):
+                    return table.describe(int(rows[np.argmin(gap[rows])]))
+        return ""
+
+    def _hover(self, pos) -> None:
+        text = self.hover_text(pos.x(), pos.y())
+        if text:
+            QToolTip.showText(self.mapToGlobal(pos.toPoint()), text, self)
+        else:
+            QToolTip.hideText()
 
     def wheelEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         delta = ev.angleDelta().y() or ev.angleDelta().x()
@@ -198,6 +250,17 @@ class GLCanvas(gl.GLViewWidget):
             colors[:, 3] = 0.25
         self.globe.setMeshData(vertexes=self._vertices * 0.995, faces=self._faces, vertexColors=colors)
 
+    def _depth(self, points: np.ndarray) -> np.ndarray:
+        unit = points / np.maximum(np.linalg.norm(points, axis=-1, keepdims=True), 1e-12)
+        return unit @ self._camera.axes()[2]
+
+    def _behind(self, colors: np.ndarray, sizes: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Colours mixed toward the globe's and sizes shrunk, by depth, for markers behind it."""
+        sizes, fade = depth_cue(sizes, self._depth(points))
+        colors = np.array(colors, dtype=np.float64)
+        colors[:, :3] = colors[:, :3] * (1 - fade[:, None]) + np.array(SPHERE_COLOR[:3]) * fade[:, None]
+        return colors, sizes
+
     def _draw_markers(self) -> None:
         t, s = self._scene.teachers, self._scene.students
         seen = self._visible(t.positions)
@@ -205,18 +268,28 @@ class GLCanvas(gl.GLViewWidget):
         self.teacher_outline.setData(pos=at, size=size + RING_PX + 2, color=(0.12, 0.12, 0.12, 1.0))
         self.teachers.setData(pos=at, size=size + RING_PX, color=t.colors[seen])
         self.teacher_holes.setData(pos=at, size=size - RING_PX, color=(1.0, 1.0, 1.0, 0.92))
+        back = t.positions[~seen]
+        colors, size = self._behind(t.colors[~seen], t.sizes[~seen], back)
+        edge, _ = self._behind(np.tile((0.12, 0.12, 0.12, 1.0), (len(back), 1)), size, back)
+        self.back_teacher_outline.setData(pos=back, size=size + RING_PX + 2, color=edge)
+        self.back_teachers.setData(pos=back, size=size + RING_PX, color=colors)
+        self.back_teacher_holes.setData(pos=back, size=np.maximum(size - RING_PX, 1.0), color=SPHERE_COLOR)
         seen = self._visible(s.positions)
         self.students.setData(pos=s.positions[seen], size=s.sizes[seen], color=s.colors[seen])
+        colors, size = self._behind(s.colors[~seen], s.sizes[~seen], s.positions[~seen])
+        self.back_students.setData(pos=s.positions[~seen], size=size, color=colors)
 
     def _draw_trails(self) -> None:
         trails = self._scene.trails
         self.trails.setVisible(trails is not None)
         if trails is None:
             return
-        segments = _segments(trails)  # chords of long early steps dip into the globe: cull, don't depth-test
+        segments = _segments(trails)  # great-circle arcs, on the surface: sides by culling, not the depth test
         colors = np.repeat(self._scene.trail_colors, 2 * (trails.shape[1] - 1), axis=0)
         pairs = self._visible(segments).reshape(-1, 2)
-        colors[~np.repeat(pairs.all(axis=1), 2), 3] = 0.0
+        colors[~np.repeat(pairs.all(axis=1), 2), 3] *= BACK_TRAIL_ALPHA
+        if self._scene.trail_connect is not None:
+            colors[~np.repeat(self._scene.trail_connect.ravel(), 2), 3] = 0.0
         self.trails.setData(pos=segments, color=colors)
 
     def _draw_arrows(self) -> None:

@@ -1,8 +1,9 @@
 """The sphere drawn with pyqtgraph 2-D items in orthographic projection: no OpenGL needed.
 
 The fallback where OpenGL is missing (remote desktops, servers, `QT_QPA_PLATFORM=offscreen`) and the renderer for
-headless export. The back hemisphere is drawn first and then veiled by a translucent disk, so it reads as behind.
-Items are created once; every frame only calls setData.
+headless export. The back hemisphere is drawn first and then veiled by a translucent disk, so it reads as behind
+(markers there smaller and fainter the deeper they are: every neuron stays visible). Hovering a neuron or a teacher
+shows its numbers. Items are created once; every frame only calls setData.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsEllipseItem, QGraphicsItem, QToolTip, QWidget
 
 from ..scene import ARROW_COLOR, SphereScene
-from .camera import Camera, project
+from .camera import Camera, depth_cue, project
 from .heat_raster import ring_raster, sphere_raster
 from .painting import GIL_FREE_PAINT_EVENT, cache_item, paint_without_python
 
 BACKGROUND = "w"
 WIRE = (150, 150, 150)
-VEIL = QColor(255, 255, 255, 185)  # alpha of the disk that fades the back hemisphere
+VEIL = QColor(255, 255, 255, 150)  # alpha of the disk that fades the back hemisphere (depth_cue does the rest)
+HOVER_PX = 6.0  # a pointer this close to a marker's edge shows its tooltip
+NO_TOOLTIPS = ("offscreen", "minimal")  # platforms without windows: QToolTip would only warn
 HEAT_PIXELS = (64, 480)  # raster resolution across the sphere: its on-screen diameter, within these bounds
 BALL_HEAT_ALPHA = 0.7  # d > 3: students fill the ball, so the heat map must not hide those behind it
 RING_BAND = (1.035, 1.12)  # d = 2: the certificate is a band just outside the circle
@@ -44,11 +47,14 @@ def wire_lines(step_deg: float = 30.0, samples: int = 73) -> np.ndarray:
     return np.array(lines)
 
 
-def _paths(paths: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flatten (n, L, 2) screen paths into x, y and a `connect` array that joins consecutive kept points of a path."""
+def _paths(paths: np.ndarray, keep: np.ndarray, joins: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Flatten (n, L, 2) screen paths into x, y and a `connect` array that joins consecutive kept points of a path
+    (and, where `joins` (n, L − 1) is given, only the segments it allows)."""
     n, length = keep.shape
     connect = keep & np.roll(keep, -1, axis=1)
     connect[:, -1] = False
+    if joins is not None:
+        connect[:, :-1] &= joins
     return paths[..., 0].ravel(), paths[..., 1].ravel(), connect.ravel()
 
 
@@ -182,7 +188,10 @@ class ProjectedCanvas(pg.GraphicsView):
         self._scene: SphereScene | None = None
         self._camera = Camera()
         self._ring_pens = _Palette(lambda color: pg.mkPen(color, width=TEACHER_RING_PX))
+        self._hover_students: tuple[np.ndarray, np.ndarray] | None = None
+        self._hover_teachers: tuple[np.ndarray, np.ndarray] | None = None
         self._build_items()
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def _build_items(self) -> None:
         add = self.box.addItem
@@ -280,10 +289,12 @@ class ProjectedCanvas(pg.GraphicsView):
             return
         self._teachers_for = key
         xy, depth = self._screen(t.positions, flat)
+        sizes, colors = self._depth_cued(t.sizes, t.colors, depth)
+        self._hover_teachers = (xy, sizes + TEACHER_RING_PX)
         for side, mask in (("front", depth >= 0), ("back", depth < 0)):
-            pens = self._ring_pens(t.colors[mask])
-            self.items[f"teachers_{side}"].setData(pos=xy[mask], size=t.sizes[mask], pen=pens, brush=TEACHER_FILL)
-            edge = t.sizes[mask] + TEACHER_RING_PX + 1
+            pens = self._ring_pens(colors[mask])
+            self.items[f"teachers_{side}"].setData(pos=xy[mask], size=sizes[mask], pen=pens, brush=TEACHER_FILL)
+            edge = sizes[mask] + TEACHER_RING_PX + 1
             self.items[f"edges_{side}"].setData(pos=xy[mask], size=edge, pen=EDGE_PEN, brush=NO_BRUSH)
         self._draw_spokes(flat)
 
@@ -291,9 +302,19 @@ class ProjectedCanvas(pg.GraphicsView):
         """Front and back students, each one lean item (see _StudentLayer): no per-colour pyqtgraph items."""
         s = self._scene.students
         xy, depth = self._screen(s.positions, flat)
-        keys = _color_keys(s.colors)
+        sizes, colors = self._depth_cued(s.sizes, s.colors, depth)
+        keys = _color_keys(colors)
+        self._hover_students = (xy, sizes)
         for side, mask in (("front", depth >= 0), ("back", depth < 0)):
-            self.items[f"students_{side}"].set_points(xy[mask], s.sizes[mask], keys[mask])
+            self.items[f"students_{side}"].set_points(xy[mask], sizes[mask], keys[mask])
+
+    @staticmethod
+    def _depth_cued(sizes: np.ndarray, colors: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Markers behind the sphere smaller and fainter with depth (on top of the veil), quantised to few colours."""
+        sizes, fade = depth_cue(sizes, depth)
+        colors = np.array(colors, dtype=np.float64)
+        colors[:, 3] *= 1.0 - 0.4 * np.round(fade * 4) / 4
+        return np.round(sizes), colors
 
     def _screen(self, points: np.ndarray, flat: bool) -> tuple[np.ndarray, np.ndarray]:
         if flat:
@@ -331,11 +352,12 @@ class ProjectedCanvas(pg.GraphicsView):
         rgba = scene.trail_colors
         opaque = np.concatenate([rgba[:, :3] * rgba[:, 3:] + (1 - rgba[:, 3:]), np.ones((len(rgba), 1))], axis=1)
         keys = _color_keys(opaque)
+        joins = scene.trail_connect & self._joinable(xy)
         for key in np.unique(keys).tolist():
             same = keys == key
             for front in (True, False):
                 keep = (depth[same] >= 0) if front else (depth[same] < 0)
-                x, y, connect = _paths(xy[same], keep)
+                x, y, connect = _paths(xy[same], keep, joins[same])
                 item = self._trail_item(key, front)
                 item.setData(x, y, connect=connect)
                 item.setVisible(True)
@@ -347,6 +369,42 @@ class ProjectedCanvas(pg.GraphicsView):
             item.setZValue(self.items["students_front" if front else "students_back"].zValue() - 0.5)
             self._trail_items[(key, front)] = item
         return self._trail_items[(key, front)]
+
+    def _joinable(self, xy: np.ndarray) -> np.ndarray:
+        """(..., L − 1) which consecutive screen points of paths may be joined: all of them on the globe."""
+        return np.ones(xy.shape[:-2] + (xy.shape[-2] - 1,), dtype=bool)
+
+    # --- hover -------------------------------------------------------------------------------------------
+
+    def hover_text(self, x: float, y: float, pixel: float) -> str:
+        """The tooltip at view coordinates (x, y), `pixel` view units per screen pixel: the student under the
+        pointer (drawn on top, so it wins), else the teacher, else ""."""
+        scene = self._scene
+        if scene is None:
+            return ""
+        for layer, table in ((self._hover_students, scene.student_info), (self._hover_teachers, scene.teacher_info)):
+            if layer is None or table is None or not len(layer[0]):
+                continue
+            xy, sizes = layer
+            gap = np.hypot(xy[:, 0] - x, xy[:, 1] - y) / pixel - sizes / 2
+            candidates = np.flatnonzero(gap <= HOVER_PX)
+            if len(candidates):
+                row = candidates[np.argmin(gap[candidates])] if len(candidates) > 1 else candidates[0]
+                if (gap[candidates] <= 0).any():  # inside one or more markers: the one drawn last (on top)
+                    row = candidates[gap[candidates] <= 0].max()
+                return table.describe(int(row))
+        return ""
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton or QApplication.platformName() in NO_TOOLTIPS:
+            return  # a drag turns the globe; and a windowless platform has nowhere to show a tooltip
+        view = self.box.mapSceneToView(scene_pos)
+        pixel = self.box.viewPixelSize()[0]
+        text = self.hover_text(view.x(), view.y(), pixel) if pixel > 0 else ""
+        if text:
+            QToolTip.showText(self.mapToGlobal(self.mapFromScene(scene_pos)), text, self)
+        else:
+            QToolTip.hideText()
 
     def _draw_arrows(self, flat: bool) -> None:
         arrows = self._scene.arrows

@@ -1,6 +1,8 @@
-"""The sphere view: picks a renderer (OpenGL or the 2-D projected fallback), owns the camera, stacks the legend.
+"""The sphere view: picks a renderer (OpenGL, the 2-D projected fallback, or the whole-sphere map), owns the
+camera, stacks the legend.
 
     view = SphereView(renderer="auto")         # OpenGL when a context works, else the projected renderer
+    view = SphereView(renderer="map")          # every neuron at once, on an equal-area map
     view.set_frame(history, index, ViewOptions(trails=True, certificate="live"))
     rgba = view.render_image(800, 800)         # what the view shows, for export
 
@@ -76,11 +78,11 @@ class SphereView(QWidget):
     Parameters
     ----------
     parent : parent widget.
-    renderer : "auto" (OpenGL when `gl_available()`, else projected), "gl" or "projected".
+    renderer : "auto" (OpenGL when `gl_available()`, else projected), "gl", "projected" or "map".
 
     Signals
     -------
-    renderer_changed(str) : the renderer in use changed ("gl" or "projected").
+    renderer_changed(str) : the renderer in use changed ("gl", "projected" or "map").
     camera_changed() : the user rotated or zoomed, or the view was reset (not emitted by set_camera).
     """
 
@@ -93,6 +95,7 @@ class SphereView(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._projected = ProjectedCanvas(self)
         self._gl = None  # created on first use: creating a GLViewWidget where GL is unusable crashes
+        self._map = None  # created on first use
         self._overlay = OverlayWidget(self)
         self._layout.addWidget(self._projected, 0, 0)
         self._layout.addWidget(self._overlay, 0, 0)  # added last: stacked on top of the renderer
@@ -109,11 +112,11 @@ class SphereView(QWidget):
 
     @property
     def renderer(self) -> str:
-        """The renderer in use: "gl" or "projected" (d = 2 always uses the flat projected plot)."""
+        """The renderer in use: "gl", "projected" or "map" (d = 2 always uses the flat projected plot)."""
         return self._in_use
 
     def set_renderer(self, name: str) -> None:
-        """Ask for "auto", "gl" or "projected"; "gl" falls back to projected where OpenGL is unavailable."""
+        """Ask for "auto", "gl", "projected" or "map"; "gl" falls back to projected where OpenGL is unavailable."""
         if name not in RENDERERS:
             raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {name!r}")
         self._requested = name
@@ -122,6 +125,15 @@ class SphereView(QWidget):
     def _apply_renderer(self) -> None:
         flat = self._scene is not None and self._scene.dim == 2
         wanted = "gl" if self._requested in ("auto", "gl") and not flat and gl_available() else "projected"
+        if self._requested == "map" and not flat:
+            wanted = "map"
+        if wanted == "map" and self._map is None:
+            from .sphere_map import MapCanvas
+
+            self._map = MapCanvas(self)
+            self._layout.addWidget(self._map, 0, 0)
+            self._connect(self._map)
+            self._overlay.raise_()
         if wanted == "gl" and self._gl is None and not _gl_canvas_allowed():
             wanted = "projected"
         if wanted == "gl" and self._gl is None:
@@ -138,12 +150,14 @@ class SphereView(QWidget):
         self._projected.setVisible(wanted == "projected")
         if self._gl is not None:
             self._gl.setVisible(wanted == "gl")
+        if self._map is not None:
+            self._map.setVisible(wanted == "map")
         self._push()
         if changed:
             self.renderer_changed.emit(wanted)
 
     def _canvas(self):
-        return self._gl if self._in_use == "gl" else self._projected
+        return {"gl": self._gl, "map": self._map}.get(self._in_use) or self._projected
 
     def _connect(self, canvas) -> None:
         canvas.orbit_requested.connect(self._on_canvas_orbit_requested)

@@ -168,3 +168,21 @@ def test_while_training_flat_out_ranges_only_grow_and_left_axes_keep_their_width
             axis.generateDrawSpecs(painter)  # measures the labels 0, 0.5, 1: narrower than the reserve
             painter.end()
             assert axis.maximumWidth() == width
+
+
+def test_view_panel_edits_colour_mode_and_fold_and_settings_keep_them(qtbot, settings):
+    from featlearn_gui.panels.view_options import ViewOptionsPanel
+
+    model = AppModel()
+    panel = ViewOptionsPanel(model)
+    qtbot.addWidget(panel)
+    assert panel.colour.currentData() == model.options.colour == "role" and panel.fold.isChecked()
+    panel.colour.setCurrentIndex(panel.colour.findData("sign"))
+    panel.colour.activated.emit(panel.colour.currentIndex())
+    panel.fold.setChecked(False)
+    assert model.options.colour == "sign" and not model.options.fold
+    assert "map" in [panel.renderer.itemData(i) for i in range(panel.renderer.count())]
+    settings.set_view_options(model.options)
+    assert settings.view_options().colour == "sign" and not settings.view_options().fold
+    settings._q.setValue("view/colour", "rainbow")
+    assert settings.view_options().colour == "role"  # an unknown mode falls back to the default

@@ -68,10 +68,20 @@ CHILD = textwrap.dedent(
         rows = np.array(qimage.constBits(), dtype=np.uint8).reshape(qimage.height(), qimage.bytesPerLine())
         return rows[:, : 4 * qimage.width()].reshape(qimage.height(), qimage.width(), 4)
 
-    view.set_frame(history, -1, ViewOptions(trails=True, arrows=True))
+    view.set_frame(history, -1, ViewOptions(trails=True, arrows=True, colour="sign"))
     app.processEvents()
     image = view.render_image(320, 240)
     on_screen = grabbed(view._gl)
+    gl_canvas, scene = view._gl, view._gl._scene
+    front = np.flatnonzero(gl_canvas._visible(scene.students.positions))
+    heaviest = front[-1]  # drawn last among the front ones
+    at = gl_canvas.screen_positions(scene.students.positions[heaviest:heaviest + 1])[0]
+    hover = gl_canvas.hover_text(*at)
+    far_away = gl_canvas.hover_text(2.0, 2.0)
+    x, y = np.rint(at).astype(int)
+    patch = on_screen[y - 2:y + 3, x - 2:x + 3, :3].astype(int)
+    student_rgb = np.array(scene.students.colors[heaviest][:3]) * 255
+    where_drawn = bool((np.abs(patch - student_rgb).max(axis=-1) < 40).any())
     view.set_camera(200.0, -40.0)
     turned = view.render_image(320, 240)
     view.set_frame(history, 0, ViewOptions(certificate="live"))
@@ -87,6 +97,9 @@ CHILD = textwrap.dedent(
         "garish": garish(image),
         "garish_on_screen": garish(on_screen),
         "on_screen_signs": has(on_screen, POSITIVE) and has(on_screen, NEGATIVE),
+        "hover": hover,
+        "hover_off": far_away,
+        "where_drawn": where_drawn,
     }
     view.close()
     print("RESULT", json.dumps(result))
@@ -120,3 +133,6 @@ def test_gl_view_renders_teachers_and_students_under_xvfb(tmp_path):
     assert result["garish"] == 0 and result["garish_on_screen"] == 0, f"wrong-coloured pixels: {result}"
     assert result["on_screen_signs"], "the on-screen GL picture lacks the sign colours"
     assert "Error while drawing item" not in done.stdout + done.stderr
+    assert result["hover"].startswith("neuron ") and "‖w‖" in result["hover"], result["hover"]
+    assert result["hover_off"] == ""
+    assert result["where_drawn"], "the hover's screen positions are not where GL draws the students"

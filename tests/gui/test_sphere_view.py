@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from engine.trainer import train  # noqa: E402
+from featlearn_gui import palette  # noqa: E402
 from featlearn_gui.bench.render import frame_times  # noqa: E402
+from featlearn_gui.palette import rgba  # noqa: E402
 from featlearn_gui.scene import HEAT_OVER, HEAT_UNDER, NEGATIVE, POSITIVE, ViewOptions  # noqa: E402
 from featlearn_gui.views.camera import Camera, facing, project  # noqa: E402
 from featlearn_gui.views.sphere_view import SphereView, gl_available  # noqa: E402
@@ -58,7 +60,7 @@ def _drag(widget, start: QPoint, end: QPoint, steps: int = 6) -> None:
 
 
 def test_projected_image_has_requested_size_and_shows_teachers_and_students(view, paper):
-    view.set_frame(paper, -1, ViewOptions())
+    view.set_frame(paper, -1, ViewOptions(colour="sign"))
     image = view.render_image(320, 240)
     assert image.shape == (240, 320, 4) and image.dtype == np.uint8
     assert len(np.unique(image.reshape(-1, 4), axis=0)) > 50  # not blank
@@ -69,7 +71,7 @@ def test_certificate_heat_map_keeps_regions_beyond_one_visible(view, paper):
     view.set_frame(paper, 0, ViewOptions(certificate="live"))  # at initialization |η_λ| ≫ 1 almost everywhere
     image = view.render_image(400, 400)
     assert _has_colour(image, HEAT_OVER, 4) or _has_colour(image, HEAT_UNDER, 4)
-    view.set_frame(paper, 0, ViewOptions())
+    view.set_frame(paper, 0, ViewOptions(colour="sign"))  # (role colours: teachers 1 and 2 share these hues)
     plain = view.render_image(400, 400)
     assert not (_has_colour(plain, HEAT_OVER, 4) or _has_colour(plain, HEAT_UNDER, 4))
 
@@ -153,8 +155,10 @@ def test_circle_is_flat_and_does_not_rotate(qtbot, view):
     history = train(apply_overrides(presets.load("circle"), ["optim.steps=40"]))
     view.show()
     qtbot.waitExposed(view)
-    view.set_frame(history, -1, ViewOptions(certificate="pre"))
+    view.set_frame(history, -1, ViewOptions(certificate="pre", colour="sign"))
     assert view.renderer == "projected"
+    view.set_renderer("map")
+    assert view.renderer == "projected"  # a circle shows everything already: never mapped
     azimuth = view.camera()[0]
     _drag(view._projected.viewport(), QPoint(240, 200), QPoint(300, 200))
     assert view.camera()[0] == azimuth
@@ -166,3 +170,40 @@ def test_frame_times_reports_the_projected_renderer(qtbot):
     result = frame_times("projected", m=50, frames=3)
     assert result["renderer"] == "projected" and result["frames"] == 3
     assert 0 < result["mean_ms"] <= result["max_ms"]
+
+
+def test_map_renderer_shows_the_whole_sphere_and_switches_back(qtbot, view, paper):
+    view.set_frame(paper, -1, ViewOptions(trails=True, arrows=True, certificate="live"))
+    with qtbot.waitSignal(view.renderer_changed):
+        view.set_renderer("map")
+    assert view.renderer == "map"
+    image = view.render_image(600, 320)
+    assert image.shape == (320, 600, 4) and len(np.unique(image.reshape(-1, 4), axis=0)) > 50
+    for i in range(3):  # every teacher's colour is on the map, wherever the camera looks
+        assert _has_colour(image, rgba(palette.teacher_colour(i)))
+    view.set_camera(210.0, -40.0)  # the map re-centres, but still shows every teacher
+    turned = view.render_image(600, 320)
+    assert not np.array_equal(image, turned)
+    assert all(_has_colour(turned, rgba(palette.teacher_colour(i))) for i in range(3))
+    view.set_renderer("projected")
+    assert view.renderer == "projected"
+
+
+def test_hover_names_the_neuron_or_teacher_under_the_pointer(qtbot, view, paper):
+    view.set_renderer("map")
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_frame(paper, -1, ViewOptions())
+    canvas = view._map
+    scene = canvas._scene
+    xy, _ = canvas._screen(scene.students.positions, False)
+    pixel = canvas.box.viewPixelSize()[0]
+    heaviest = len(xy) - 1  # drawn last, on top
+    text = canvas.hover_text(*xy[heaviest], pixel)
+    assert text.startswith(f"neuron {scene.student_info.index[heaviest]}:") and "‖w‖" in text
+    teacher_xy, _ = canvas._screen(scene.teachers.positions, False)
+    students = np.hypot(*(xy - teacher_xy[0]).T) / pixel
+    if students.min() > 20:  # no student over it: the teacher answers
+        assert canvas.hover_text(*teacher_xy[0], pixel).startswith("teacher 1")
+    assert "teacher 1" in scene.teacher_info.describe(0) and "students within" in scene.teacher_info.describe(0)
+    assert canvas.hover_text(10.0, 10.0, pixel) == ""  # off the map
