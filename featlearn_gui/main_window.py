@@ -231,7 +231,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if runs is None:
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
-        self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS)
+        self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS, **comparison.view)
         return True
 
     def restore_runs(self, paths: list[Path]) -> bool:

@@ -10,6 +10,7 @@ Qt-free: the window, the CLI and the tests load comparisons through this module.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from engine import config as config_mod
 from engine import presets
 from engine.config import ConfigError, RunConfig
 from engine.history import RunFileError, RunHistory
+from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES
+from featlearn_gui.scene import ViewOptions
 
 SOURCES = ("preset", "config", "run")
 
@@ -52,6 +55,9 @@ class Comparison:
     runs: tuple[RunEntry, ...]
     description: str = ""
     base: Path = field(default=Path("."), compare=False)  # where relative paths of the entries start
+    # What the spheres show for this comparison (ViewOptions fields), e.g. {"certificate": "pre"} where the contrast
+    # is in the certificate rather than in where the neurons go.
+    view: dict = field(default_factory=dict)
 
 
     def sources(self, overrides: list[str] = ()) -> list[tuple[RunEntry, RunConfig | RunHistory]]:
@@ -78,10 +84,29 @@ class Comparison:
         return kind, str((self.base / value).resolve())
 
 
+VIEW_CHOICES = {"certificate": CERTIFICATES, "colour": COLOUR_MODES}
+
+
+def view_options(view: object, source: str) -> dict:
+    """The [view] table checked against the sphere's ViewOptions: known fields, values of their type and choices."""
+    if not isinstance(view, dict):
+        raise ConfigError(f"{source}: view = {view!r} is not allowed: expected a [view] table")
+    defaults = {f.name: getattr(ViewOptions(), f.name) for f in dataclasses.fields(ViewOptions)}
+    for key, value in view.items():
+        if key not in defaults:
+            raise ConfigError(f"{source}: [view] {key} is not a view option; known: {', '.join(defaults)}")
+        allowed = VIEW_CHOICES.get(key)
+        if type(value) is not type(defaults[key]) or (allowed and value not in allowed):
+            what = f"one of {', '.join(allowed)}" if allowed else f"a {type(defaults[key]).__name__}"
+            raise ConfigError(f"{source}: [view] {key} = {value!r} is not allowed: expected {what}")
+    return dict(view)
+
+
 def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") -> Comparison:
-    unknown = set(data) - {"title", "description", "runs"}
+    unknown = set(data) - {"title", "description", "runs", "view"}
     if unknown:
-        raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]}; known keys: title, description, [[runs]]")
+        raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]}; known keys: title, description, [[runs]], "
+                          "[view]")
     runs = data.get("runs", [])
     if not isinstance(runs, list) or len(runs) < 2:
         raise ConfigError(f"{source}: runs = {runs!r} is not allowed: expected at least two [[runs]] tables")
@@ -95,7 +120,9 @@ def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") ->
                 f"{source}: [[runs]] #{i} names {len(given)} sources; give exactly one of preset, config, run"
             )
         entries.append(RunEntry(label=str(run.get("label") or run[given[0]]), **{given[0]: str(run[given[0]])}))
-    return Comparison(str(data.get("title", "Comparison")), tuple(entries), str(data.get("description", "")), base)
+    view = view_options(data.get("view", {}), source)
+    return Comparison(str(data.get("title", "Comparison")), tuple(entries), str(data.get("description", "")), base,
+                      view)
 
 
 def load(path: str | Path) -> Comparison:
@@ -110,7 +137,8 @@ def load(path: str | Path) -> Comparison:
 
 def dumps(comparison: Comparison) -> str:
     runs = [{"label": e.label, e.source[0]: e.source[1]} for e in comparison.runs]
-    return tomli_w.dumps({"title": comparison.title, "description": comparison.description, "runs": runs})
+    view = {"view": comparison.view} if comparison.view else {}
+    return tomli_w.dumps({"title": comparison.title, "description": comparison.description, "runs": runs, **view})
 
 
 def save(comparison: Comparison, path: str | Path) -> None:
@@ -143,4 +171,4 @@ def rebased(comparison: Comparison, folder: str | Path) -> Comparison:
             except ValueError:
                 value = str(target)
         entries.append(RunEntry(label=entry.label, **{kind: value}))
-    return Comparison(comparison.title, tuple(entries), comparison.description, folder)
+    return Comparison(comparison.title, tuple(entries), comparison.description, folder, comparison.view)

@@ -48,3 +48,16 @@ def test_bad_comparison_files_are_clear_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         comparison.load(path)
+
+
+def test_a_comparison_can_say_what_its_spheres_show(tmp_path):
+    cmp = comparison.builtin("relu-vs-centered")
+    assert cmp.view == {"certificate": "pre"}  # both recover: the contrast is the certificate
+    path = tmp_path / "c.toml"
+    comparison.save(cmp, path)
+    assert comparison.load(path).view == {"certificate": "pre"}
+    for bad, message in (('certificate = "maybe"', "expected one of off, live, pre"),
+                         ("trails = 3", "expected a bool"), ("zoom = 2", "is not a view option")):
+        path.write_text(f'title = "t"\n[view]\n{bad}\n[[runs]]\npreset = "paper"\n[[runs]]\npreset = "lazy"\n')
+        with pytest.raises(ConfigError, match=message):
+            comparison.load(path)
