@@ -107,14 +107,4 @@ class MapCanvas(ProjectedCanvas):
         image.setOpacity(0.7 if self._scene.projection_label else 1.0)
         image.setRect(QRectF(-mp.HALF_WIDTH, -mp.HALF_HEIGHT, 2 * mp.HALF_WIDTH, 2 * mp.HALF_HEIGHT))
 
-    def render_array(self, width: int, height: int) -> np.ndarray:
-        twin = getattr(self, "_twin", None)
-        if twin is None:
-            from PySide6.QtCore import Qt
-
-            twin = self._twin = MapCanvas(self)
-            twin.setWindowFlag(Qt.WindowType.Window)
-            twin.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-            twin.show()
-        return super().render_array(width, height)
 

@@ -251,7 +251,7 @@ class ProjectedCanvas(pg.GraphicsView):
         twin = getattr(self, "_twin", None)
         if twin is None:
             # A window of its own (so its size is free) owned by this canvas (so it dies with it), never on screen.
-            twin = self._twin = ProjectedCanvas(self)
+            twin = self._twin = type(self)(self)  # the map's twin is a map
             twin.setWindowFlag(Qt.WindowType.Window)
             twin.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
             twin.show()
