@@ -70,24 +70,10 @@ class MapCanvas(ProjectedCanvas):
         for name in ("spokes_front", "spokes_back"):
             self.items[name].setData([], [])
 
-    def _draw_arrows(self, flat: bool) -> None:
-        arrows = self._scene.arrows
-        if arrows is None or len(arrows) == 0:
-            self.items["arrows"].setData([], [])
-            return
-        xy, _ = self._screen(arrows, flat)
-        xy = xy[mp.joinable(xy)[:, 0]]  # an arrow across the map's edge would span the map
-        start, end = xy[:, 0], xy[:, 1]
-        shaft = end - start
-        length = np.linalg.norm(shaft, axis=1, keepdims=True)
-        unit = shaft / np.where(length > 0, length, 1.0)
-        head = np.minimum(length, 0.08)
-        normal = unit[:, ::-1] * np.array([-1.0, 1.0])
-        left = end - head * (unit * 0.9 + normal * 0.45)
-        right = end - head * (unit * 0.9 - normal * 0.45)
-        paths = np.stack([start, end, left, end, right], axis=1)
-        x, y, connect = _paths(paths, np.ones(paths.shape[:2], dtype=bool))
-        self.items["arrows"].setData(x, y, connect=connect)
+    ARROW_HEAD = 0.08  # the map is wider than the globe
+
+    def _arrows_shown(self, xy: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        return xy[mp.joinable(xy)[:, 0]]  # every neuron is in front; an arrow across the map's edge would span it
 
     def _draw_heat(self, flat: bool) -> None:
         if flat:

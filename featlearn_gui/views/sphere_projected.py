@@ -406,18 +406,23 @@ class ProjectedCanvas(pg.GraphicsView):
         else:
             QToolTip.hideText()
 
+    ARROW_HEAD = 0.05  # barb length, in sphere radii
+
+    def _arrows_shown(self, xy: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        """The arrows worth drawing: not those of neurons behind the sphere, which would only clutter it."""
+        return xy[depth[:, 0] >= 0]
+
     def _draw_arrows(self, flat: bool) -> None:
         arrows = self._scene.arrows
         if arrows is None or len(arrows) == 0:
             self.items["arrows"].setData([], [])
             return
-        xy, depth = self._screen(arrows, flat)
-        xy = xy[depth[:, 0] >= 0]  # arrows of neurons behind the sphere would only clutter it
+        xy = self._arrows_shown(*self._screen(arrows, flat))
         start, end = xy[:, 0], xy[:, 1]
         shaft = end - start
         length = np.linalg.norm(shaft, axis=1, keepdims=True)
         unit = shaft / np.where(length > 0, length, 1.0)
-        head = np.minimum(length, 0.05)
+        head = np.minimum(length, self.ARROW_HEAD)
         normal = unit[:, ::-1] * np.array([-1.0, 1.0])
         left = end - head * (unit * 0.9 + normal * 0.45)
         right = end - head * (unit * 0.9 - normal * 0.45)

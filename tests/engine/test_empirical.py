@@ -10,18 +10,15 @@ from engine.empirical import EmpiricalObjective, second_moments, teacher_outputs
 from engine.kernels import activation_fn
 from engine.objective import AutogradEmpiricalObjective, PopulationObjective
 
+from .test_objective import problem as population_problem
+
 ACTIVATIONS = ("relu", "relu_centered", "abs")
 
 
 def problem(m, d, n, k=3, seed=0, dtype=torch.float64):
-    gen = torch.Generator().manual_seed(seed)
-    W = torch.randn(m, d, generator=gen, dtype=torch.float64)
-    a = torch.randn(m, generator=gen, dtype=torch.float64)
-    tw = torch.randn(k, d, generator=gen, dtype=torch.float64)
-    tw /= tw.norm(dim=1, keepdim=True)
-    ta = torch.randn(k, generator=gen, dtype=torch.float64)
-    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    return [x.to(dtype) for x in (W, a, tw, ta, X)]
+    """test_objective's random student and teacher, and n Gaussian samples."""
+    X = torch.randn(n, d, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
+    return [*population_problem(m, d, k, seed, dtype), X.to(dtype)]
 
 
 def assert_same(got, want, rtol=1e-10):

@@ -3,25 +3,13 @@ plots as a figure, both through the app's Export dialog fed with every run."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-
-import imageio_ffmpeg
-import numpy as np
-
 from featlearn_gui.comparisons import file as comparison
+from tests.export.test_animation import _decode_mp4
 
 from .conftest import wait_done
 
 SIZE = (160, 128)  # per run; multiples of 16, so the encoder keeps the size
 
-
-def _decode_mp4(path):
-    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    out = subprocess.run([ffmpeg, "-v", "info", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True)
-    width, height = map(int, re.search(r"Video: h264.*?, (\d+)x(\d+)", out.stderr.decode()).groups())
-    return list(np.frombuffer(out.stdout, np.uint8).reshape(-1, height, width, 3))
 
 
 def _export(qtbot, win, path, suffix: str, frames: int = 1):
