@@ -28,14 +28,14 @@ class BranchError(ConfigError):
     """A branch that cannot start (a step that was not recorded, a refused key); the message says what to do."""
 
 
-def recorded_index(history: RunHistory, step: int) -> int:
+def recorded_index(history: RunHistory, step: int, name: str = "the run") -> int:
     """The index of recorded step `step`; BranchError naming the nearest recorded step otherwise."""
     steps = history.steps
     hits = np.flatnonzero(steps == step)
     if len(hits):
         return int(hits[0])
     nearest = int(steps[np.argmin(np.abs(steps - step))])
-    raise BranchError(f"step {step} is not a recorded step of the run; the nearest recorded step is {nearest}")
+    raise BranchError(f"step {step} is not a recorded step of {name}; the nearest recorded step is {nearest}")
 
 
 def branch_history(parent: RunHistory, step: int, config: RunConfig, kick: Kick = NO_KICK,
@@ -47,7 +47,7 @@ def branch_history(parent: RunHistory, step: int, config: RunConfig, kick: Kick 
     BranchError (a ConfigError) for a step that was not recorded, a key a branch may not change, a bad kick, or
     an optim.steps before the branch step. Diverged when the kicked state's loss is already not finite.
     """
-    index = recorded_index(parent, step)
+    index = recorded_index(parent, step, parent_name)
     check_changes(parent.config, config)
     kick.check(config.student.width)
     if config.optim.steps < step:
