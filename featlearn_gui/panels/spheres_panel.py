@@ -22,6 +22,10 @@ SPHERE_SLOWEST_MS = 100  # however hard training runs, the spheres keep 10 frame
 
 
 class SpheresPanel(QtWidgets.QWidget):
+    """Signals: branch_requested(Run) (a run header's Branch button)."""
+
+    branch_requested = QtCore.Signal(object)
+
     def __init__(self, model: AppModel, session: Session, renderer: str = "auto",
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +89,7 @@ class SpheresPanel(QtWidgets.QWidget):
         view.stop_requested.connect(functools.partial(self.session.stop_run, run))
         view.remove_requested.connect(functools.partial(self._on_view_remove_requested, run))
         view.clicked.connect(functools.partial(self._on_view_clicked, run))
+        view.branch_requested.connect(functools.partial(self.branch_requested.emit, run))
         self.model.renderer_in_use = view.view.renderer
         return view
 

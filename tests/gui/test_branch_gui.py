@@ -1,0 +1,78 @@
+"""Branch here (Ctrl+B, the Run menu, a run header's button): a child run beside its parent, a normal run."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from engine.branch import branch_history
+from engine.config import apply_overrides
+from engine.history import RunHistory
+from engine.trainer import Trainer
+
+NO_DECAY = {"optim.weight_decay": "0", "optim.weight_decay_min": "0"}
+
+
+def _branch_via_shortcut(qtbot, win, values: dict[str, str]):
+    win.activateWindow()  # back from the last dialog: shortcuts reach only the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    dialog = win.brancher.dialog
+    assert dialog is not None and dialog.isVisible()
+    for key, text in values.items():
+        dialog.set_value(key, text)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    return dialog
+
+
+def _finish(qtbot, win, step):
+    win.session.train_to(step)
+    qtbot.waitUntil(lambda: all(run.done for run in win.model.runs) and win.model.step == step, timeout=20000)
+
+
+def test_branch_here_puts_a_child_beside_its_parent(qtbot, window, train_to, tmp_path):
+    train_to(window, 400)
+    parent = window.model.runs[0]
+    window.model.set_step(200)
+    _branch_via_shortcut(qtbot, window, NO_DECAY)
+    assert len(window.model.runs) == 2
+    child = window.model.runs[1]
+    assert window.model.selected is child and child.history.lineage.step == 200
+    header = window.spheres.views[1].differs.text()
+    assert header.startswith("branched from paper at step 200: optim.weight_decay = 0 (was 0.01)")
+    # Its own curves start at the branch step; its file still starts at step 0 (the parent's snapshots).
+    window.plots["loss"].draw_now()
+    curve = window.plots["loss"]._curves[(0, 1)][0]
+    assert curve.getData()[0][0] == 200 and child.history.steps[0] == 0
+    _finish(qtbot, window, 400)
+    expected = branch_history(parent.history, 200, apply_overrides(parent.config, [f"{k}={v}" for k, v in
+                                                                                   NO_DECAY.items()]))
+    trainer = Trainer.resume(expected)
+    for snap in trainer.run():
+        expected.append(snap)
+    np.testing.assert_array_equal(child.history.view()["student_w"], expected.view()["student_w"])
+    # A branch is a normal run: it saves with its lineage and reads back as a branch.
+    assert window.files.save_run(tmp_path / "child.npz", child)
+    assert RunHistory.load(tmp_path / "child.npz").lineage == child.history.lineage
+    window.spheres.views[0].branch_button.click()  # the parent's header offers Branch here too
+    assert window.brancher.dialog.windowTitle() == "Branch paper at step 400"
+    window.brancher.dialog.reject()
+
+
+def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window, train_to):
+    train_to(window, 400)
+    window.model.set_step(100)
+    _branch_via_shortcut(qtbot, window, {"optim.lr": "0.2"})
+    child = window.model.selected
+    window.model.set_step(300)  # the child has not trained past its branch step: it shows step 100
+    dialog = _branch_via_shortcut(qtbot, window, {"optim.lr": "-1"})
+    assert dialog.isVisible() and "optim.lr = -1.0 is not allowed" in dialog.error.text()
+    dialog.reject()
+    _finish(qtbot, window, 400)
+    window.model.set_step(300)
+    _branch_via_shortcut(qtbot, window, {"loss.kind": "online", "loss.batch": "200"})
+    grandchild = window.model.selected
+    assert [run.label for run in window.model.runs] == ["paper", "paper ⑂ 100", "paper ⑂ 100 ⑂ 300"]
+    assert grandchild.history.lineage.parent == child.label and grandchild.history.lineage.step == 300
+    assert "loss.kind = online (was population)" in window.spheres.views[2].differs.text()
