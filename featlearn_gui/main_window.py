@@ -40,6 +40,7 @@ from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.sweep.sweep_menu import SweepMenu
+from featlearn_gui.teacher_drag import TeacherDrag
 from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
@@ -89,6 +90,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recovery = RecoveryKeeper(self.model, self)
         self.brancher = Brancher(self.model, self.session, self)
         self.spheres.branch_requested.connect(self.brancher.request)
+        self.teacher_drag = TeacherDrag(self.model, self.spheres, self.brancher, self)
         self._build_menus()
         self.compare_menu = CompareMenu(self)
         self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui.branching import lineage_text
 from featlearn_gui.model import Run
+from featlearn_gui.panels.whatif_bar import WhatIfBar
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.views.sphere_view import SphereView
 
@@ -35,6 +36,9 @@ class RunView(QtWidgets.QFrame):
         self.drawn: tuple | None = None  # (index, options) on screen: redraw only when it changes
         self._build_header()
         self._build_banner()
+        # While a teacher is dragged: the certificate's verdict and what to do with it, floating over the sphere's
+        # top edge (in the layout it would shrink the sphere under the pointer as it appears).
+        self.whatif = WhatIfBar(self.view)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)

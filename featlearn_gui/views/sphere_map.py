@@ -63,6 +63,16 @@ class MapCanvas(ProjectedCanvas):
     def _joinable(self, xy: np.ndarray) -> np.ndarray:
         return mp.joinable(xy)
 
+    def direction_at(self, x: float, y: float) -> np.ndarray | None:
+        """The unit vector under map point (x, y); a point outside the map is taken at the map's edge."""
+        if self._scene is not None and self._scene.dim == 2:
+            return super().direction_at(x, y)
+        edge = np.sqrt(x * x / 8.0 + y * y / 2.0)
+        if edge > 1.0:
+            x, y = x / edge * 0.9999, y / edge * 0.9999
+        lon, lat, _inside = mp.hammer_inverse(x, y)
+        return mp.from_lon_lat(lon, lat, self._camera)
+
     def _draw_wires(self, flat: bool, camera: Camera) -> None:
         pass  # the graticule is the map's own frame: it never moves
 
