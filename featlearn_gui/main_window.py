@@ -91,6 +91,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.brancher = Brancher(self.model, self.session, self)
         self.spheres.branch_requested.connect(self.brancher.request)
         self.teacher_drag = TeacherDrag(self.model, self.spheres, self.brancher, self)
+        self.experiment.pending_teacher = self.teacher_drag  # its teacher fields edit a teacher moved by hand
+        self.teacher_drag.draft_changed.connect(self.experiment.show_pending_teacher)
         self._build_menus()
         self.compare_menu = CompareMenu(self)
         self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)

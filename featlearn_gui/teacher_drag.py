@@ -4,6 +4,8 @@ While a teacher is dragged, its run's view shows the run's snapshot against the 
 pre-certificate heat map, and the what-if strip above it says max |η| away from the teachers and the verdict
 (featlearn_gui.moved_teacher). On release the strip offers a run from step 0 with that teacher, a branch of the
 run at the step on screen against it, or putting it back. The run itself never changes: both choices add a run.
+While a moved teacher is pending, the Experiment panel's teacher fields edit it (its a*: signs and weights, or
+exact directions), and the certificate answers again.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ import time
 
 from PySide6 import QtCore
 
+from engine.config import RunConfig
+from engine.initial import make_teacher
+from engine.sweep.summary import certificate_max
 from featlearn_gui.branching import Brancher, displayed_step
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.moved_teacher import DraftHistory, MovedTeacher, move_teacher
 
 
 class TeacherDrag(QtCore.QObject):
-    """The window's teacher drags: one moved teacher per run at most, until it is used or put back."""
+    """The window's teacher drags: one moved teacher per run at most, until it is used or put back.
+
+    Signals: draft_changed(Run, object): the run's moved teacher as a config (None: put back or used)."""
+
+    draft_changed = QtCore.Signal(object, object)
 
     def __init__(self, model: AppModel, spheres, brancher: Brancher, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,14 +51,33 @@ class TeacherDrag(QtCore.QObject):
         if direction is not None:
             self.moved[run] = move_teacher(run.history, index, direction)
         moved = self.moved.get(run)
-        if moved is None:
+        if moved is not None:
+            self._show(run, view, moved, released)
+            self.update_seconds.append(time.perf_counter() - start)
+
+    def config_for(self, run: Run | None) -> RunConfig | None:
+        """The config of `run`'s moved teacher while one is pending (what the Experiment panel's teacher fields
+        edit), else None."""
+        moved = self.moved.get(run) if run is not None else None
+        return moved.config if moved is not None else None
+
+    def edit(self, run: Run, config: RunConfig) -> None:
+        """The Experiment panel changed the pending teacher (its a*, or its directions): the certificate answers."""
+        view, old = self._view(run), self.moved.get(run)
+        if view is None or old is None:
             return
+        teacher = make_teacher(config, None)  # a pending teacher's config always gives explicit directions
+        value = certificate_max(teacher, config.model.activation, config.is_even)
+        self.moved[run] = MovedTeacher(old.index, teacher, config, "", value)
+        self._show(run, view, self.moved[run], released=True)
+
+    def _show(self, run: Run, view, moved: MovedTeacher, released: bool) -> None:
         frame = run.index_at(self.model.step)
         view.view.set_frame(DraftHistory(run.history, moved), frame,
                             dataclasses.replace(self.model.options, certificate="pre"))
         view.drawn = (frame, self.model.options)  # the draft stays until the cursor or the options change
         view.whatif.show_verdict(moved.describe(), moved.certified, bool(moved.refusal), released)
-        self.update_seconds.append(time.perf_counter() - start)
+        self.draft_changed.emit(run, moved.config)
 
     def on_chosen(self, run: Run, action: str) -> Run | None:
         """The strip's choice: "run" (from step 0), "branch" (at the step on screen) or "cancel"."""
@@ -65,7 +93,8 @@ class TeacherDrag(QtCore.QObject):
         return new
 
     def put_back(self, run: Run) -> None:
-        self.moved.pop(run, None)
+        if self.moved.pop(run, None) is not None:
+            self.draft_changed.emit(run, None)
         view = self._view(run)
         if view is not None:
             view.whatif.hide()

@@ -94,3 +94,27 @@ def test_the_dropped_teacher_runs_from_step_0_or_branches_the_students(qtbot, wi
     assert len(window.model.runs) == 3 and fresh.last_step == 0 and fresh.history.lineage is None
     assert fresh.config.teacher.directions and not np.allclose(fresh.history.teacher.w, parent.history.teacher.w)
 
+
+
+def test_the_experiment_panel_edits_the_moved_teachers_a_star(qtbot, window):
+    window.spheres.flush()
+    view = window.spheres.views[0]
+    canvas = view.view._canvas()
+    run = window.model.runs[0]
+    start = _pixel(canvas, _screen_of(canvas, "projected", run.history.teacher.w[0]))
+    _drag(canvas.viewport(), start, start + QPoint(40, -25))
+    moved = window.teacher_drag.moved[run]
+    panel = window.experiment
+    own = repr(run.config.teacher.directions)
+    shown = panel.editor_text("teacher.directions")
+    assert shown != own and np.allclose(eval(shown), moved.teacher.w)  # the moved teacher's directions, shown
+    editor = panel.editors["teacher.signs"]
+    editor.setText("[1, 1, 1]")
+    editor.editingFinished.emit()
+    now = window.teacher_drag.moved[run]
+    assert list(now.teacher.a) == [1.0, 1.0, 1.0] and np.allclose(now.teacher.w, moved.teacher.w)
+    expected = certificate_max(now.teacher, run.config.model.activation, run.config.is_even)
+    assert f"= {expected:.3f}" in view.whatif.label.text() and expected != moved.certificate_max
+    assert run.config.teacher.signs != [1, 1, 1] and run.last_step == 0  # the run itself was not restarted
+    view.whatif.buttons["cancel"].click()
+    assert panel.editor_text("teacher.directions") == own  # back to the run's own teacher
