@@ -76,3 +76,19 @@ def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window,
     assert [run.label for run in window.model.runs] == ["paper", "paper ⑂ 100", "paper ⑂ 100 ⑂ 300"]
     assert grandchild.history.lineage.parent == child.label and grandchild.history.lineage.step == 300
     assert "loss.kind = online (was population)" in window.spheres.views[2].differs.text()
+
+
+def test_the_tour_of_a_branch_stops_at_its_branch_step(small_config):
+    from engine.metrics import neuron_metrics
+    from engine.trainer import train
+    from featlearn_gui.tour_stops import tour_stops
+
+    parent = train(small_config())
+    child = branch_history(parent, 100, apply_overrides(parent.config, [f"{k}={v}" for k, v in NO_DECAY.items()]),
+                           parent_name="paper.npz")
+    stops = dict(tour_stops(child))
+    snap = child.snapshot(-1)
+    met = neuron_metrics(snap.student_w, snap.student_a, child.teacher, True)
+    assert stops[100].startswith("What if? This run branched from paper.npz at step 100: optim.weight_decay = 0")
+    assert f"within {met.max_active_angle_deg:.1f}° of a teacher" in stops[100]
+    assert all(step <= 100 for step in stops)  # the child has not trained on yet: no stop of its own after it
