@@ -168,7 +168,7 @@ class Brancher(QtCore.QObject):
         except (ConfigError, Diverged) as exc:
             prompts.show_error(self._parent, "Cannot branch the run", str(exc))
             return None
-        child = self.session.make_run(history, label=f"{run.label} ⑂ {step:,}")
+        child = self.session.make_run(history, label=f"{run.label} @ {step:,}")
         child.saved = False  # trained state that exists nowhere else yet
         self.session.add(child)
         runs = self.model.runs

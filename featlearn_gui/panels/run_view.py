@@ -91,7 +91,7 @@ class RunView(QtWidgets.QFrame):
         self.stop_button.setToolTip("Stop this run for good (its history stays on screen)")
         self.stop_button.clicked.connect(self.stop_requested)
         self.branch_button = QtWidgets.QToolButton()
-        self.branch_button.setText("⑂")
+        self.branch_button.setText("Branch")
         self.branch_button.setAutoRaise(True)
         self.branch_button.setToolTip("Branch here: a new run from the snapshot on screen, with changed settings "
                                       "(Ctrl+B)")

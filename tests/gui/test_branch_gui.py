@@ -73,7 +73,7 @@ def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window,
     window.model.set_step(300)
     _branch_via_shortcut(qtbot, window, {"loss.kind": "online", "loss.batch": "200"})
     grandchild = window.model.selected
-    assert [run.label for run in window.model.runs] == ["paper", "paper ⑂ 100", "paper ⑂ 100 ⑂ 300"]
+    assert [run.label for run in window.model.runs] == ["paper", "paper @ 100", "paper @ 100 @ 300"]
     assert grandchild.history.lineage.parent == child.label and grandchild.history.lineage.step == 300
     assert "loss.kind = online (was population)" in window.spheres.views[2].differs.text()
 
