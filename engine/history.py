@@ -165,7 +165,7 @@ class RunHistory:
             "teacher_a": self.teacher.a,
             **data,
         }
-        keys = RUN_KEYS
+        keys: tuple[str, ...] = RUN_KEYS
         if self.lineage is not None:
             arrays.update(self.lineage.to_arrays())
             keys = RUN_KEYS + LINEAGE_KEYS
