@@ -56,6 +56,7 @@ class BranchDialog(QtWidgets.QDialog):
                 key = f"{section}.{f.name}"
                 form.addRow(f.name, self._editor(key, values[key]))
             layout.addWidget(group)
+        self.editors["optim.weight_decay"].textEdited.connect(self._on_weight_decay_edited)
         layout.addWidget(self._kick_group(run.config.student.width))
         self.error = QtWidgets.QLabel()
         self.error.setWordWrap(True)
@@ -68,6 +69,15 @@ class BranchDialog(QtWidgets.QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def _on_weight_decay_edited(self, text: str) -> None:
+        """λ below its floor takes the floor with it (λ = 0 is the what-if people ask for; the floor would refuse
+        it); the floor's field shows the change."""
+        value, floor = parse_value(text.strip()), parse_value(self.editors["optim.weight_decay_min"].text().strip())
+        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (value, floor))
+        if numbers and 0 <= value < floor:
+            self.editors["optim.weight_decay_min"].setText(repr(value))
 
     def _editor(self, key: str, value) -> QtWidgets.QWidget:
         if key in CHOICES:

@@ -22,6 +22,10 @@ def _branch_via_shortcut(qtbot, win, values: dict[str, str]):
     assert dialog is not None and dialog.isVisible()
     for key, text in values.items():
         dialog.set_value(key, text)
+    return _click_branch(dialog)
+
+
+def _click_branch(dialog):
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
     return dialog
 
@@ -58,6 +62,18 @@ def test_branch_here_puts_a_child_beside_its_parent(qtbot, window, train_to, tmp
     window.spheres.views[0].branch_button.click()  # the parent's header offers Branch here too
     assert window.brancher.dialog.windowTitle() == "Branch paper at step 400"
     window.brancher.dialog.reject()
+
+
+def test_typing_lambda_zero_takes_its_floor_along(qtbot, window):
+    win = window
+    dialog = win.brancher.request()
+    editor = dialog.editors["optim.weight_decay"]
+    editor.selectAll()
+    qtbot.keyClicks(editor, "0")
+    assert dialog.editors["optim.weight_decay_min"].text() == "0"
+    _click_branch(dialog)
+    child = win.model.selected
+    assert child.config.optim.weight_decay == 0 and child.config.optim.weight_decay_min == 0
 
 
 def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window, train_to):
