@@ -105,9 +105,15 @@ class Lineage:
         return config_hash(self.parent_config)
 
     def changes(self, child: RunConfig) -> list[str]:
-        """What the child changed, one item per key ("optim.weight_decay = 0 (was 0.01)"), then the kick."""
+        """What the child changed, one item per key ("optim.weight_decay = 0 (was 0.01)"; a moved teacher by its
+        rows), then the kick."""
         old, new = flatten(self.parent_config), flatten(child)
-        items = [f"{key} = {_shown(new[key])} (was {_shown(old[key])})" for key in new if new[key] != old[key]]
+        items = []
+        for key in (k for k in new if new[k] != old[k]):
+            if key == "teacher.directions" and old[key] and len(old[key]) == len(new[key]):
+                items += _moved_rows(old[key], new[key])
+            else:
+                items.append(f"{key} = {_shown(new[key])} (was {_shown(old[key]) if old[key] != [] else 'derived'})")
         return items + ([self.kick.describe()] if self.kick.kind != "none" else [])
 
     def describe(self, child: RunConfig) -> str:
@@ -129,8 +135,22 @@ class Lineage:
         }
 
 
-def _shown(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _shown(value: Any, digits: int = 6) -> str:
+    if isinstance(value, list):  # directions: three digits say where a teacher is
+        return "[" + ", ".join(_shown(v, 3) for v in value) + "]"
+    return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+
+
+def _unit(v: list[float]) -> np.ndarray:
+    u = np.asarray(v, dtype=np.float64)
+    return u / np.linalg.norm(u)
+
+
+def _moved_rows(old: list[list[float]], new: list[list[float]]) -> list[str]:
+    """"teacher 3 moved to (0.497, 0.250, 0.831) (was (0, 0.287, 0.958))" for each direction that changed."""
+    row = lambda u: "(" + ", ".join(f"{x:.3f}".rstrip("0").rstrip(".") or "0" for x in u) + ")"  # noqa: E731
+    return [f"teacher {i + 1} moved to {row(_unit(b))} (was {row(_unit(a))})"
+            for i, (a, b) in enumerate(zip(old, new)) if not np.allclose(_unit(a), _unit(b), atol=1e-9)]
 
 
 # --- reading a lineage from a run file: every key checked, like the rest of the file ----------------------------

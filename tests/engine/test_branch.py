@@ -137,7 +137,9 @@ def test_a_moved_teacher_is_the_childs(parent):
     moved = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     child = branch_history(parent, 100, config.apply_overrides(parent.config, [f"teacher.directions={moved}"]))
     np.testing.assert_allclose(child.teacher.w, np.eye(3))
-    assert "teacher.directions" in child.lineage.describe(child.config)
+    text = child.lineage.describe(child.config)
+    assert "teacher 2 moved to (0, 1, 0) (was (-0.5, 0.866, 0)); teacher 3 moved to (0, 0, 1)" in text
+    assert "teacher 1" not in text
 
 
 @pytest.mark.parametrize(
