@@ -170,6 +170,12 @@ class Brancher(QtCore.QObject):
         if self.dialog is dialog:
             self.dialog = None
 
+    def _free_label(self, label: str) -> str:
+        """`label`, or `label (2)`, (3), ... when a run of the window has it already."""
+        taken = {run.label for run in self.model.runs}
+        return next(f"{label} ({n})" if n > 1 else label for n in range(1, len(taken) + 2)
+                    if (f"{label} ({n})" if n > 1 else label) not in taken)
+
     def branch(self, run: Run, step: int, config: RunConfig, kick: Kick = NO_KICK) -> Run | None:
         """The child of `run` at recorded `step`, added right after it and selected; None (after saying why) if it
         cannot start."""
@@ -178,7 +184,7 @@ class Brancher(QtCore.QObject):
         except (ConfigError, Diverged) as exc:
             prompts.show_error(self._parent, "Cannot branch the run", str(exc))
             return None
-        child = self.session.make_run(history, label=f"{run.label} @ {step:,}")
+        child = self.session.make_run(history, label=self._free_label(f"{run.label} @ {step:,}"))
         child.saved = False  # trained state that exists nowhere else yet
         self.session.add(child)
         runs = self.model.runs

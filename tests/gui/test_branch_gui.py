@@ -74,6 +74,8 @@ def test_typing_lambda_zero_takes_its_floor_along(qtbot, window):
     _click_branch(dialog)
     child = win.model.selected
     assert child.config.optim.weight_decay == 0 and child.config.optim.weight_decay_min == 0
+    _click_branch(win.brancher.request(win.model.runs[0]))  # the same step again: a label of its own
+    assert [run.label for run in win.model.runs] == ["paper", "paper @ 0 (2)", "paper @ 0"]
 
 
 def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window, train_to):
