@@ -34,6 +34,7 @@ def parent():
     "overrides",
     [
         pytest.param(["optim.decay_every=50"], id="population"),
+        pytest.param(["optim.decay_every=50", "dtype='float32'"], id="population-float32"),
         pytest.param(["optim.decay_every=50", "loss.kind='online'", "loss.batch=64"], id="online-fresh-samples"),
         pytest.param(["loss.kind='empirical'", "loss.samples=300", "loss.batch=32"], id="empirical-minibatches"),
     ],
