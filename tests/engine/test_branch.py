@@ -31,20 +31,22 @@ def parent():
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    "overrides, step",
     [
-        pytest.param(["optim.decay_every=50"], id="population"),
-        pytest.param(["optim.decay_every=50", "dtype='float32'"], id="population-float32"),
-        pytest.param(["optim.decay_every=50", "loss.kind='online'", "loss.batch=64"], id="online-fresh-samples"),
-        pytest.param(["loss.kind='empirical'", "loss.samples=300", "loss.batch=32"], id="empirical-minibatches"),
+        pytest.param(["optim.decay_every=50"], 80, id="population"),
+        pytest.param(["optim.decay_every=50", "dtype='float32'"], 80, id="population-float32"),
+        pytest.param(["optim.decay_every=50", "loss.kind='online'", "loss.batch=64"], 80, id="online-fresh-samples"),
+        pytest.param(["loss.kind='empirical'", "loss.samples=300", "loss.batch=32"], 80, id="empirical-minibatches"),
+        pytest.param(["optim.mode='three_stage'", "optim.lr=0.2"], 1, id="three-stage-before-the-ridge-fit"),
     ],
 )
-def test_unchanged_branch_retraces_its_parent_bit_for_bit(overrides):
+def test_unchanged_branch_retraces_its_parent_bit_for_bit(overrides, step):
     # Online and minibatch steps draw their samples from (seed, step) alone, so a branch at step 80 draws the
-    # samples the parent drew at steps 80, 81, ... without carrying a generator's state.
+    # samples the parent drew at steps 80, 81, ... without carrying a generator's state; the stages of the
+    # three-stage procedure are those of the absolute step.
     cfg = short(*overrides)
     whole = train(cfg)
-    child = finish(branch_history(whole, 80, cfg))
+    child = finish(branch_history(whole, step, cfg))
     assert list(child.steps) == list(whole.steps)
     for key, value in whole.view().items():
         np.testing.assert_array_equal(child.view()[key], value, err_msg=key)
