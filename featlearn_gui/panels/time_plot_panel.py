@@ -175,13 +175,8 @@ class TimePlotPanel(QtWidgets.QWidget):
                         style = DASH if line.dash else SOLID
                         items.append(plot.plot([], [], pen=pg.mkPen(line.colour, width=1.6, style=style),
                                                name=line.label))
-                start = _branch_step(run)
                 for item, line in zip(items, lines):
-                    if start is None:
-                        item.setData(line.x, line.y)
-                    else:  # a branch's own curves start at its branch step; before it, its parent's curves show
-                        own = np.asarray(line.x) >= start
-                        item.setData(np.asarray(line.x)[own], np.asarray(line.y)[own])
+                    item.setData(line.x, line.y)
 
     def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
         """A grey legend entry naming a line style (with several runs, colours name the runs)."""
@@ -243,8 +238,3 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _on_cursor_dragged(self, line: pg.InfiniteLine) -> None:
         self.model.set_step(int(round(line.value())))
         place_cursors(self.cursors, self.model.step)  # snap the line to the recorded step
-
-
-def _branch_step(run: Run) -> int | None:
-    lineage = getattr(run.history, "lineage", None)
-    return lineage.step if lineage is not None else None
