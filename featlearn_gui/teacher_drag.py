@@ -37,6 +37,15 @@ class TeacherDrag(QtCore.QObject):
         self.update_seconds: list[float] = []  # how long each live update took (the benchmark reads it)
         spheres.teacher_moved.connect(self.on_moved)
         spheres.whatif_chosen.connect(self.on_chosen)
+        model.events.step.connect(self._on_model_frame_changed)
+        model.events.options.connect(self._on_model_frame_changed)
+
+    def _on_model_frame_changed(self, *_args) -> None:
+        """A pending teacher stays on screen as the cursor moves: its run's view shows the new step against it."""
+        for run, moved in list(self.moved.items()):
+            view = self._view(run)
+            if view is not None and run.count:
+                self._show(run, view, moved, released=True)
 
     def _view(self, run: Run):
         return next((view for view in self.spheres.views if view.run is run), None)

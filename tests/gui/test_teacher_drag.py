@@ -118,3 +118,18 @@ def test_the_experiment_panel_edits_the_moved_teachers_a_star(qtbot, window):
     assert run.config.teacher.signs != [1, 1, 1] and run.last_step == 0  # the run itself was not restarted
     view.whatif.buttons["cancel"].click()
     assert panel.editor_text("teacher.directions") == own  # back to the run's own teacher
+
+
+def test_a_pending_teacher_stays_on_screen_as_the_cursor_moves(qtbot, window, train_to):
+    train_to(window, 200)
+    view = window.spheres.views[0]
+    canvas = view.view._canvas()
+    run = window.model.runs[0]
+    start = _pixel(canvas, _screen_of(canvas, "projected", run.history.teacher.w[0]))
+    _drag(canvas.viewport(), start, start + QPoint(40, -25))
+    moved = window.teacher_drag.moved[run]
+    window.model.set_step(100)
+    window.spheres.flush()
+    scene = view.view._scene
+    assert scene.step == 100 and scene.heat.kind == "pre" and view.whatif.isVisible()
+    np.testing.assert_allclose(scene.teachers.positions[0], moved.teacher.w[0])  # still the moved teacher
