@@ -9,6 +9,9 @@ the branch step on, so its weight-decay schedule, its stages and its per-step sa
 function of the seed and the step) are those of the absolute step. A child with nothing changed and no kick
 therefore retraces its parent bit for bit on the same device, dtype and thread count.
 
+A child that trains on samples draws them as a fresh run of its own config would (from the seed), so a branch
+that switches the loss to samples sees the samples that config always sees.
+
 What a branch may change: any optim key, the loss (kind, samples, batch), the activation, the teacher (its
 directions, signs, weights, width), the record interval and the device. What it may not: the keys that define the
 students' state (seed, student.*, dtype, teacher.dim), refused in words (engine.lineage.check_changes).
