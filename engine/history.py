@@ -20,6 +20,8 @@ import numpy as np
 from . import config as config_mod
 from .config import RunConfig
 from .initial import Teacher
+from .lineage import LINEAGE_KEYS, Lineage, LineageError
+from .lineage import from_arrays as lineage_from_arrays
 
 SCHEMA = 1
 RUN_KEYS = (
@@ -89,6 +91,7 @@ class RunHistory:
             name: np.empty(capacity, dtype=np.int64 if name in ("step", "stage") else np.float64) for name in SCALARS
         }
         self._count = 0
+        self.lineage: Lineage | None = None  # set for a branch (engine.branch): its parent and branch step
 
     def __len__(self) -> int:
         return self._count
@@ -149,7 +152,8 @@ class RunHistory:
     # --- run file -------------------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Write the run file (exactly RUN_KEYS) atomically: a temporary file moved into place."""
+        """Write the run file (exactly RUN_KEYS, and LINEAGE_KEYS for a branch) atomically: a temporary file moved
+        into place."""
         path = Path(path)
         if not len(self):
             raise ValueError("a run with no snapshots cannot be saved: a run file holds at least step 0")
@@ -161,10 +165,14 @@ class RunHistory:
             "teacher_a": self.teacher.a,
             **data,
         }
+        keys: tuple[str, ...] = RUN_KEYS
+        if self.lineage is not None:
+            arrays.update(self.lineage.to_arrays())
+            keys = RUN_KEYS + LINEAGE_KEYS
         tmp = path.with_name(path.name + ".part")
         try:
             with open(tmp, "wb") as f:
-                np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})  # type: ignore[arg-type]
+                np.savez_compressed(f, **{k: arrays[k] for k in keys})  # type: ignore[arg-type]
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -179,7 +187,7 @@ class RunHistory:
                 missing = [k for k in RUN_KEYS if k not in npz.files and k not in ADDED_KEYS]
                 if missing:
                     raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
-                data = {k: npz[k] for k in RUN_KEYS if k in npz.files}
+                data = {k: npz[k] for k in RUN_KEYS + LINEAGE_KEYS if k in npz.files}
         except RunFileError:
             raise
         except FileNotFoundError:
@@ -197,7 +205,12 @@ class RunHistory:
         T = len(data["step"])
         if "population_loss" not in data:
             data["population_loss"] = _population_losses(cfg, teacher, data)
+        try:
+            lineage = lineage_from_arrays(data, cfg, data["step"])
+        except LineageError as exc:
+            raise RunFileError(f"{path} is corrupt: {exc}") from None
         history = cls(cfg, teacher, capacity=T, dtype=data["student_w"].dtype)
+        history.lineage = lineage
         for i in range(T):
             history.append(
                 Snapshot(

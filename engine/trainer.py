@@ -111,11 +111,16 @@ class Trainer:
         ):
             raise ValueError("the run's teacher does not match its config and seed, so it cannot be continued")
         last = history.snapshot(-1)
-        trainer.W = trainer._to_device(np.asarray(last.student_w))
-        trainer.a = trainer._to_device(np.asarray(last.student_a))
-        trainer.step = trainer._last_yielded = last.step
-        trainer._start_loss = float(history.view()["loss"][0])
+        trainer.start_at(last.step, last.student_w, last.student_a, float(history.view()["loss"][0]))
+        trainer._last_yielded = last.step
         return trainer
+
+    def start_at(self, step: int, W: np.ndarray, a: np.ndarray, start_loss: float | None = None) -> None:
+        """Put the students at (W, a) at absolute step `step` (a resumed run, a branch); the schedule, stages and
+        per-step samples are those of that step. `start_loss`: the step-0 loss the explosion check compares with.
+        The next `run()` yields step `step` itself (unless it was already yielded)."""
+        self.W, self.a = self._to_device(np.asarray(W)), self._to_device(np.asarray(a))
+        self.step, self._last_yielded, self._start_loss = step, step - 1, start_loss
 
     def _to_device(self, array: np.ndarray) -> torch.Tensor:
         # Always a copy: training updates in place, and `array` may be a history's (read-only) buffer.

@@ -46,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     src = run.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in experiment (see `featlearn presets`)")
     src.add_argument("--config", metavar="FILE", help="a TOML config file")
+    src.add_argument("--from", dest="parent", metavar="RUN.npz",
+                     help="branch this run at --at STEP: the child starts from its snapshot with the --set changes")
+    run.add_argument("--at", type=int, metavar="STEP", help="with --from: the recorded step to branch at")
+    run.add_argument("--kick", type=float, default=0.0, metavar="SIZE",
+                     help="with --from: Gaussian noise of this size on the students (or, with --kick-neurons, the "
+                          "size the chosen neurons restart at)")
+    run.add_argument("--kick-neurons", default="", metavar="J,K,...", help="with --kick: reset these neurons")
+    run.add_argument("--kick-seed", type=int, default=0, metavar="N", help="the seed the kick is drawn from")
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. optim.lr=0.1"
     )
@@ -159,19 +167,65 @@ def check_threads(requested: int) -> None:
 def _cmd_run(args) -> int:
     from .saving import check_destination, signals_held
 
-    cfg = load_run_config(args.preset, args.config, args.set)
+    _check_branch_flags(args)
+    if args.parent:
+        from engine.config import apply_overrides
+        from engine.history import RunHistory
+
+        parent = RunHistory.load(args.parent)
+        cfg = apply_overrides(parent.config, args.set)
+    else:
+        cfg = load_run_config(args.preset, args.config, args.set)
     check_threads(args.threads)
     out = check_destination(args.out, _run_file_bytes(cfg))
     import torch
 
-    from engine.trainer import Trainer
+    from engine.trainer import Diverged, Trainer
 
     torch.set_num_threads(choose_threads(args.threads, cfg.student.width))
-    trainer = Trainer(cfg)
-    history = trainer.new_history()
+    if args.parent:
+        try:
+            history = _branch(parent, cfg, args)
+        except Diverged as exc:
+            print(f"featlearn run: {exc}; nothing was trained, so nothing was written", file=sys.stderr)
+            return EXIT_DIVERGED
+        trainer = Trainer.resume(history)
+    else:
+        trainer = Trainer(cfg)
+        history = trainer.new_history()
     code, message = _train(trainer, history, quiet=args.quiet)
     with signals_held() as held:  # a second Ctrl+C must not cost the run: it is taken once the file is complete
         return _finish_run(history, out, code, message, held, quiet=args.quiet)
+
+
+def _check_branch_flags(args) -> None:
+    """--at and the kick flags belong to --from, and --from needs --at; --out must not be the parent."""
+    if args.parent is None:
+        used = [flag for flag, given in (("--at", args.at is not None), ("--kick", args.kick != 0),
+                                         ("--kick-neurons", bool(args.kick_neurons))) if given]
+        if used:
+            raise InvalidInput(f"{used[0]} is for branching: add --from RUN.npz (the run to branch)")
+        return
+    if args.at is None:
+        raise InvalidInput("--from needs --at STEP: the recorded step of the parent to branch at")
+    if Path(args.out).resolve() == Path(args.parent).resolve():
+        raise InvalidInput(f"--out {args.out} is the parent run: give the branch a file of its own")
+    if args.kick_neurons and not args.kick:
+        raise InvalidInput("--kick-neurons needs --kick SIZE: the size the reset neurons restart at, e.g. 0.05")
+
+
+def _branch(parent, cfg, args):
+    """The child's history up to and including its own state at --at (engine.branch)."""
+    from engine.branch import branch_history
+    from engine.lineage import Kick
+
+    try:
+        neurons = tuple(int(j) for j in args.kick_neurons.split(",") if j.strip())
+    except ValueError:
+        raise InvalidInput(f"--kick-neurons {args.kick_neurons!r}: expected neuron numbers, e.g. 0,3,7") from None
+    kind = "reset" if neurons else "noise" if args.kick else "none"
+    kick = Kick(kind, args.kick, neurons, args.kick_seed)
+    return branch_history(parent, args.at, cfg, kick, parent_name=Path(args.parent).name)
 
 
 def _run_file_bytes(cfg) -> int:
@@ -187,7 +241,8 @@ def _train(trainer, history, quiet: bool) -> tuple[int, str | None]:
 
     from engine.trainer import Diverged
 
-    bar = tqdm(total=trainer.config.optim.steps, unit="step", disable=quiet, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=trainer.config.optim.steps, initial=trainer.step, unit="step", disable=quiet, file=sys.stderr,
+               dynamic_ncols=True)
     try:
         # Overflow on the way to divergence is expected: the trainer detects it and says so in one line.
         with np.errstate(all="ignore"):
@@ -254,6 +309,8 @@ def _print_info(run_file: str, history, met) -> None:
     cfg, snap = history.config, history.snapshot(-1)
     total = met.mass.sum()
     print(f"run file      {run_file}")
+    if history.lineage is not None:
+        print(f"lineage       {history.lineage.describe(cfg)}")
     print(
         f"setting       d = {cfg.teacher.dim}, k = {cfg.teacher.width}, m = {cfg.student.width}, "
         f"{cfg.model.activation}, {cfg.optim.mode}, seed {cfg.seed}"

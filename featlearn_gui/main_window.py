@@ -19,6 +19,7 @@ from engine import presets
 from engine.config import ConfigError
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
+from featlearn_gui.branching import Brancher
 from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
@@ -39,6 +40,7 @@ from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.sweep.sweep_menu import SweepMenu
+from featlearn_gui.teacher_drag import TeacherDrag
 from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
@@ -86,6 +88,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_docks()
         self.status_bits = StatusBits(self.model, self.statusBar())
         self.recovery = RecoveryKeeper(self.model, self)
+        self.brancher = Brancher(self.model, self.session, self)
+        self.spheres.branch_requested.connect(self.brancher.request)
+        self.teacher_drag = TeacherDrag(self.model, self.spheres, self.brancher, self)
+        self.experiment.pending_teacher = self.teacher_drag  # its teacher fields edit a teacher moved by hand
+        self.teacher_drag.draft_changed.connect(self.experiment.show_pending_teacher)
         self._build_menus()
         self.compare_menu = CompareMenu(self)
         self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)
@@ -177,6 +184,8 @@ class MainWindow(QtWidgets.QMainWindow):
         run_menu.addSeparator()
         self._action(run_menu, "&Reset", self.transport.reset_button.click, "Ctrl+R")
         self._action(run_menu, "&New seed", self.transport.seed_button.click, "Ctrl+N")
+        self._action(run_menu, "&Branch here…", functools.partial(self.brancher.request, None), "Ctrl+B",
+                     "A new run from the snapshot on screen, with changed settings, beside its parent")
         run_menu.addSeparator()
         self._action(run_menu, "Select next run", functools.partial(self._on_select_triggered, 1), "Ctrl+Tab")
         self._action(run_menu, "Rename run…", self.rename_selected, "F2")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -122,24 +122,38 @@ def captured_lines(run: RunSeries) -> list[Line]:
             for i, a in enumerate(run.history.teacher.a)]
 
 
+def _from_branch_step(lines_of: Callable[[RunSeries], list[Line]]) -> Callable[[RunSeries], list[Line]]:
+    """A branch's own lines start at its branch step: before it they are its parent's, which the parent draws."""
+
+    def lines(run: RunSeries) -> list[Line]:
+        out = lines_of(run)
+        lineage = getattr(run.history, "lineage", None)
+        if lineage is None:
+            return out
+        return [replace(line, x=np.asarray(line.x)[own], y=np.asarray(line.y)[own])
+                for line in out for own in [np.asarray(line.x) >= lineage.step]]
+
+    return lines
+
+
 TIME_PLOTS = {plot.key: plot for plot in (
-    TimePlot("loss", "Loss and objective", "loss", loss_lines, log_y=lambda run: True,
+    TimePlot("loss", "Loss and objective", "loss", _from_branch_step(loss_lines), log_y=lambda run: True,
              figure_title="Loss L and objective L_λ",
              tooltip="For runs on samples (empirical, online) the training loss L is on the samples and the "
                      "population loss beside it is exact: the gap says whether the student generalizes."),
-    TimePlot("lambda", "Weight decay λ", "weight decay λ", lambda_lines,
+    TimePlot("lambda", "Weight decay λ", "weight decay λ", _from_branch_step(lambda_lines),
              log_y=lambda run: bool(np.all(run.column("weight_decay") > 0)),  # λ = 0 has no logarithm
              figure_title="Weight decay schedule λ(t)"),
-    TimePlot("far", "Far mass", "far mass", far_lines, log_y=lambda run: True,
+    TimePlot("far", "Far mass", "far mass", _from_branch_step(far_lines), log_y=lambda run: True,
              tooltip=f"Far mass: Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher; "
                      "weight decay drives it to zero.",
              figure_title=f"Far mass (> {CLOSE_DEG:g}° from the teachers)"),
-    TimePlot("angle", "Max active angle", "max active angle (°)", angle_lines,
+    TimePlot("angle", "Max active angle", "max active angle (°)", _from_branch_step(angle_lines),
              guides=lambda history: [Guide(CLOSE_DEG, palette.ANGLE)],
              tooltip=f"The largest angle to its nearest teacher of a neuron with at least {ACTIVE_FRACTION:g} of the "
                      f"largest mass (dotted: {CLOSE_DEG:g}°, 'near').",
              figure_title="Max active angle"),
-    TimePlot("captured", "Captured mass per teacher", "captured mass", captured_lines,
+    TimePlot("captured", "Captured mass per teacher", "captured mass", _from_branch_step(captured_lines),
              guides=lambda history: [Guide(float(a), palette.teacher_colour(i))
                                      for i, a in enumerate(history.teacher.a)],
              tooltip="Σ a_j‖w_j‖ over the neurons near each teacher; dashed lines: the teachers' a*.",

@@ -10,7 +10,10 @@ its final step):
 - each decrease of λ (the first recorded step with the new value);
 - the far mass vanishing: the first step after the start with far mass exactly 0;
 - every active neuron within FEW_DEG of a teacher: the first step with max active angle ≤ FEW_DEG;
-- the end: the live certificate at the teachers and away from them.
+- the end: the live certificate at the teachers and away from them;
+- for a branch (engine.branch), the branch step: where it came from, what changed, and the state it starts from.
+What-ifs are offered where they tell: switching weight decay off once the far mass has vanished (Branch here),
+and moving a teacher at the end (dragging it on the sphere).
 
 Stops at the same step share one caption. The metrics come from engine.metrics_series (the same formulas as
 engine.metrics.neuron_metrics, vectorized) and the certificate from engine.certificate; docs/theory.md tells the
@@ -78,7 +81,10 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
                      f"{far[aligned]:.2g} of mass still sits far from every teacher: weight decay has yet to remove "
                      "it.")
 
+    lineage = getattr(history, "lineage", None)
     for i in np.flatnonzero(lam[1:] < lam[:-1]) + 1:
+        if lineage is not None and steps[i] == lineage.step:
+            continue  # a branch's own λ, not a step of the schedule: its branch stop says what changed
         floor = history.config.optim.weight_decay_min
         factor = lam[i - 1] / lam[i] if lam[i] > 0 else np.inf
         how = ("reaches its floor" if lam[i] <= floor and abs(factor - 2) > 1e-6 else
@@ -90,7 +96,8 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
     if vanished is not None:
         add(vanished, f"The far mass has vanished: every neuron more than {CLOSE_DEG:g}° from all teachers has "
                       "shrunk to zero or moved in. Weight decay cleans up the far neurons: the paper's late-stage "
-                      "feature learning.")
+                      "feature learning." + (" What if weight decay stopped now? Run ▸ Branch here (Ctrl+B) with "
+                                             "λ = 0 shows whether far neurons come back." if lam[vanished] > 0 else ""))
 
     close = _first((angle <= FEW_DEG) & (far == 0) & (np.arange(n) > 0))
     if close is not None:
@@ -109,8 +116,20 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
             story = "without weight decay there is no certificate to reach"
         certified = "" if cert.certified else f" (the pre-certificate peaks at {cert.pre_max:.2f} > 1: not certified)"
         add(i, f"The end, step {int(steps[i]):,}: loss {loss[i]:.2g}, far mass {_fmt(met.far_mass)}, captured "
-               f"masses {captured}; {story}{certified}.")
+               f"masses {captured}; {story}{certified}. What if a teacher sat elsewhere? Drag it on the sphere: the "
+               "pre-certificate answers at once.")
+    _branch_stop(history, steps, far, angle, add)
     return [(int(steps[i]), " ".join(texts)) for i, texts in sorted(found.items())]
+
+
+def _branch_stop(history: RunHistory, steps: np.ndarray, far: np.ndarray, angle: np.ndarray, add) -> None:
+    """A branch's story starts at its branch step: where it came from, what changed, the state it starts from."""
+    lineage = getattr(history, "lineage", None)
+    hits = np.flatnonzero(steps == lineage.step) if lineage is not None else []
+    if len(hits):
+        i = int(hits[0])
+        add(i, f"What if? This run {lineage.describe(history.config)}. Here the far mass is {_fmt(far[i])} and every "
+               f"active neuron is within {angle[i]:.1f}° of a teacher; from here on the run is the branch's own.")
 
 
 def _fmt(x: float) -> str:

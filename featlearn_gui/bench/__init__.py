@@ -119,6 +119,13 @@ def bench_gui(quick: bool) -> None:
     for row in rows:
         numbers = row.get("skipped") or ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float))
         print(f"  frame time, m = 2,000, {row['renderer']:<9}: {numbers}")
+    from .drag import drag_rate
+
+    for renderer in ("projected", "map"):
+        row = drag_rate(renderer, updates=30 if quick else 60)
+        print(f"  teacher drag, d = 3, k = 3, {row['renderer']:<9}: {row['drag_updates_per_s']:.0f} updates/s vs "
+              f"{row['frames_per_s']:.0f} ordinary frames/s with the pre-certificate (ratio {row['ratio']:.2f}); per "
+              f"CPU second {row['drag_updates_per_cpu_s']:.0f} vs {row['frames_per_cpu_s']:.0f}")
     from .gui import recovery_cost
 
     cost = recovery_cost()

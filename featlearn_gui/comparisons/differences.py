@@ -36,8 +36,13 @@ def _text(key: str, value) -> str:
     name = NAMES.get(key, key)
     if value == []:
         return f"{name}: random" if key == "teacher.directions" else f"{name}: derived"  # drawn or computed at start
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{name} = {shown}"
+    return f"{name} = {_shown(value)}"
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):  # teacher directions: three digits say where a teacher is
+        return "[" + ", ".join(f"{v:.3g}" if isinstance(v, float) else _shown(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def differing_keys(configs: list[RunConfig]) -> list[str]:

@@ -42,6 +42,10 @@ class ExperimentPanel(QtWidgets.QWidget):
     def __init__(self, model: AppModel, files: FileActions, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model, self.files = model, files
+        # A teacher moved by hand and not yet used (featlearn_gui.teacher_drag): while one is pending, the teacher
+        # fields edit it instead of restarting the run. Set by the window; anything with config_for(run) and
+        # edit(run, config).
+        self.pending_teacher = None
         self.editors: dict[str, QtWidgets.QWidget] = {}
         self.errors: dict[str, QtWidgets.QLabel] = {}
 
@@ -151,12 +155,17 @@ class ExperimentPanel(QtWidgets.QWidget):
         value = text if key in CHOICES else parse_value(text) if text else []
         section, _, name = key.rpartition(".")
         data = {section: {name: value}} if section else {name: value}
+        pending = self.pending_teacher.config_for(self.model.selected) if self.pending_teacher else None
+        pending = pending if section == "teacher" else None
         try:
-            candidate = from_dict(data, base=self.model.config)
+            candidate = from_dict(data, base=pending or self.model.config)
         except ConfigError as exc:
             self._flag(key, str(exc))
             return
         self._flag(key, "")
+        if pending is not None:
+            self.pending_teacher.edit(self.model.selected, candidate)
+            return
         if candidate == self.model.config:
             return
         if not self.files.apply_config(candidate, what=f"set {key} = {text}"):
@@ -182,6 +191,14 @@ class ExperimentPanel(QtWidgets.QWidget):
             self.files.open_path(action.data())
         else:
             self.files.clear_recent()
+
+    def show_pending_teacher(self, run, config: RunConfig | None) -> None:
+        """The teacher fields show the moved teacher of the selected run while it is pending, else the run's."""
+        if run is not self.model.selected:
+            return
+        for key, value in flatten(config or run.config).items():
+            if key.startswith("teacher."):
+                self.set_editor_text(key, format_value(value) if value != [] else "")
 
     # --- model events ---------------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from featlearn_gui.branching import lineage_text
 from featlearn_gui.model import Run
+from featlearn_gui.panels.whatif_bar import WhatIfBar
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.views.sphere_view import SphereView
 
@@ -18,12 +20,13 @@ STATUS_TEXT = {"ready": "waiting for play", "running": "training", "paused": "pa
 
 class RunView(QtWidgets.QFrame):
     """Signals: pause_toggled(bool) (the run's own pause button), stop_requested(), remove_requested(),
-    clicked() (the person clicked the header: select this run)."""
+    clicked() (the person clicked the header: select this run), branch_requested() (Branch here)."""
 
     pause_toggled = QtCore.Signal(bool)
     stop_requested = QtCore.Signal()
     remove_requested = QtCore.Signal()
     clicked = QtCore.Signal()
+    branch_requested = QtCore.Signal()
 
     def __init__(self, run: Run, renderer: str = "auto", parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +36,9 @@ class RunView(QtWidgets.QFrame):
         self.drawn: tuple | None = None  # (index, options) on screen: redraw only when it changes
         self._build_header()
         self._build_banner()
+        # While a teacher is dragged: the certificate's verdict and what to do with it, floating over the sphere's
+        # top edge (in the layout it would shrink the sphere under the pointer as it appears).
+        self.whatif = WhatIfBar(self.view)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
@@ -84,6 +90,12 @@ class RunView(QtWidgets.QFrame):
         self.stop_button.setIcon(self.style().standardIcon(Icon.SP_MediaStop))
         self.stop_button.setToolTip("Stop this run for good (its history stays on screen)")
         self.stop_button.clicked.connect(self.stop_requested)
+        self.branch_button = QtWidgets.QToolButton()
+        self.branch_button.setText("Branch")
+        self.branch_button.setAutoRaise(True)
+        self.branch_button.setToolTip("Branch here: a new run from the snapshot on screen, with changed settings "
+                                      "(Ctrl+B)")
+        self.branch_button.clicked.connect(self.branch_requested)
         self.remove_button = QtWidgets.QToolButton()
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
@@ -97,6 +109,7 @@ class RunView(QtWidgets.QFrame):
         row.addWidget(self.status)
         row.addWidget(self.pause_button)
         row.addWidget(self.stop_button)
+        row.addWidget(self.branch_button)
         row.addWidget(self.remove_button)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -112,8 +125,10 @@ class RunView(QtWidgets.QFrame):
         self.swatch.setStyleSheet(f"background: {run.colour}; border-radius: 7px;")
         self.title.setText(f"<b>{run.label}</b>")
         short, full = run.differences
-        self.differs.setText(short)
-        self.differs.setToolTip(f"What differs from the other runs:\n{full}" if full else "")
+        lineage = lineage_text(run)  # a branch says where it came from and what it changed
+        self.differs.setText(lineage or short)
+        self.differs.setToolTip("\n\n".join(filter(None, [lineage, f"What differs from the other runs:\n{full}"
+                                                              if full else ""])))
         self.status.setText(STATUS_TEXT[run.status])
         self.status.setToolTip(run.message)
         controllable = not run.done

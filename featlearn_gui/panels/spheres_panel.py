@@ -22,6 +22,14 @@ SPHERE_SLOWEST_MS = 100  # however hard training runs, the spheres keep 10 frame
 
 
 class SpheresPanel(QtWidgets.QWidget):
+    """Signals: branch_requested(Run) (a run header's Branch button); teacher_moved(Run, int, object, bool) (a
+    teacher dragged on a run's sphere: index, direction, released); whatif_chosen(Run, str) (the what-if strip's
+    choice after a drag)."""
+
+    branch_requested = QtCore.Signal(object)
+    teacher_moved = QtCore.Signal(object, int, object, bool)
+    whatif_chosen = QtCore.Signal(object, str)
+
     def __init__(self, model: AppModel, session: Session, renderer: str = "auto",
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +93,9 @@ class SpheresPanel(QtWidgets.QWidget):
         view.stop_requested.connect(functools.partial(self.session.stop_run, run))
         view.remove_requested.connect(functools.partial(self._on_view_remove_requested, run))
         view.clicked.connect(functools.partial(self._on_view_clicked, run))
+        view.branch_requested.connect(functools.partial(self.branch_requested.emit, run))
+        view.view.teacher_moved.connect(functools.partial(self.teacher_moved.emit, run))
+        view.whatif.chosen.connect(functools.partial(self.whatif_chosen.emit, run))
         self.model.renderer_in_use = view.view.renderer
         return view
 

@@ -56,7 +56,29 @@ def _raster_lookup(camera: Camera, size: int, rows: int, cols: int):
 
 def sample_heat(heat: HeatMap, points: np.ndarray) -> np.ndarray:
     """Heat-map values at unit vectors (..., 3), interpolated bilinearly on its latitude-longitude grid."""
-    r0, c0, c1, tr, tc = _grid_position(points, heat.values.shape[0] - 1, heat.values.shape[1])
+    return _gather(heat, _grid_position(points, heat.values.shape[0] - 1, heat.values.shape[1]))
+
+
+@functools.lru_cache(maxsize=4)
+def map_lookup(camera: Camera, width: int, height: int, rows: int, cols: int):
+    """Grid positions of the map raster's pixels and the mask of those inside the map, cached per camera and size
+    (like _raster_lookup): a frame, or a teacher being dragged, then only gathers and colours."""
+    from .map_projection import raster_directions
+
+    directions, inside = raster_directions(camera, width, height)
+    return _grid_position(directions, rows, cols), inside
+
+
+def map_raster(heat: HeatMap, camera: Camera, width: int, height: int) -> np.ndarray:
+    """(height, width, 4) uint8 RGBA of the heat map over the map's bounding box, transparent outside the map."""
+    position, inside = map_lookup(camera, width, height, heat.values.shape[0] - 1, heat.values.shape[1])
+    rgba = colour_lookup(_gather(heat, position) / heat.limit)
+    rgba[..., 3] *= inside
+    return rgba
+
+
+def _gather(heat: HeatMap, position) -> np.ndarray:
+    r0, c0, c1, tr, tc = position
     v = heat.values
     return (v[r0, c0] * (1 - tc) + v[r0, c1] * tc) * (1 - tr) + (v[r0 + 1, c0] * (1 - tc) + v[r0 + 1, c1] * tc) * tr
 

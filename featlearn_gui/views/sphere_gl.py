@@ -72,10 +72,12 @@ class GLCanvas(gl.GLViewWidget):
     -------
     orbit_requested(dx, dy) : the user dragged by (dx, dy) pixels.
     zoom_requested(delta) : the user turned the wheel (angleDelta units).
+    teacher_dragged(row, direction, finished) : as ProjectedCanvas's: a drag that started on a teacher marker.
     """
 
     orbit_requested = Signal(float, float)
     zoom_requested = Signal(float)
+    teacher_dragged = Signal(int, object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +90,7 @@ class GLCanvas(gl.GLViewWidget):
         self._scene: SphereScene | None = None
         self._camera = Camera()
         self._last_mouse = None
+        self._teacher_row: int | None = None  # the teacher marker being dragged
         self._ball = False
         self._build_items()
         self.setMouseTracking(True)  # hover tooltips: moves without a button pressed arrive too
@@ -154,11 +157,15 @@ class GLCanvas(gl.GLViewWidget):
 
     def mousePressEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         self._last_mouse = ev.position()
+        self._teacher_row = self.teacher_row_at(ev.position().x(), ev.position().y())
 
     def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         pos = ev.position()
         if ev.buttons() == Qt.MouseButton.NoButton:
             self._hover(pos)
+            return
+        if self._teacher_row is not None:  # a drag that starts on a teacher moves the teacher
+            self.teacher_dragged.emit(self._teacher_row, self.direction_at(pos.x(), pos.y()), False)
             return
         if self._last_mouse is not None:
             diff = pos - self._last_mouse
@@ -167,6 +174,35 @@ class GLCanvas(gl.GLViewWidget):
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802 (Qt override)
         self._last_mouse = None
+        if self._teacher_row is not None:
+            row, self._teacher_row = self._teacher_row, None
+            self.teacher_dragged.emit(row, self.direction_at(ev.position().x(), ev.position().y()), True)
+
+    # --- moving a teacher ---------------------------------------------------------------------------------
+
+    def teacher_row_at(self, x: float, y: float) -> int | None:
+        """The teacher marker in front under pixel (x, y) (none inside a projected ball: no direction is there)."""
+        scene = self._scene
+        if scene is None or self._ball or not len(scene.teachers.positions):
+            return None
+        positions = scene.teachers.positions
+        gap = np.hypot(*(self.screen_positions(positions) - (x, y)).T) - scene.teachers.sizes / 2
+        gap[~self._visible(positions)] = np.inf
+        row = int(np.argmin(gap))
+        return row if gap[row] <= 6.0 else None
+
+    def direction_at(self, x: float, y: float) -> np.ndarray:
+        """The unit vector under pixel (x, y): where the eye's ray through it meets the globe, or, past the rim,
+        the point of the silhouette nearest to that ray (the inverse of screen_positions)."""
+        right, up, toward = self._camera.axes()
+        half = min(self.width(), self.height()) / 2
+        slope = np.tan(np.radians(FOV_DEG / 2)) / half
+        ray = slope * (x - self.width() / 2) * right - slope * (y - self.height() / 2) * up - toward
+        eye = self._camera.distance * toward
+        b, c = eye @ ray / (ray @ ray), (eye @ eye - 1.0) / (ray @ ray)
+        t = -b - np.sqrt(max(b * b - c, 0.0))  # the nearer intersection (the tangent point when it misses)
+        point = eye + t * ray
+        return point / np.linalg.norm(point)
 
     # --- hover -------------------------------------------------------------------------------------------
 

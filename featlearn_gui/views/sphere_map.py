@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF
 
 from . import map_projection as mp
 from .camera import Camera
-from .heat_raster import colour_lookup, sample_heat
+from .heat_raster import map_raster
 from .sphere_projected import ProjectedCanvas, _paths
 
 MARGIN = 1.06  # view range around the map, so the outline and edge markers are not cut
@@ -63,6 +63,16 @@ class MapCanvas(ProjectedCanvas):
     def _joinable(self, xy: np.ndarray) -> np.ndarray:
         return mp.joinable(xy)
 
+    def direction_at(self, x: float, y: float) -> np.ndarray | None:
+        """The unit vector under map point (x, y); a point outside the map is taken at the map's edge."""
+        if self._scene is not None and self._scene.dim == 2:
+            return super().direction_at(x, y)
+        edge = np.sqrt(x * x / 8.0 + y * y / 2.0)
+        if edge > 1.0:
+            x, y = x / edge * 0.9999, y / edge * 0.9999
+        lon, lat, _inside = mp.hammer_inverse(x, y)
+        return mp.from_lon_lat(lon, lat, self._camera)
+
     def _draw_wires(self, flat: bool, camera: Camera) -> None:
         pass  # the graticule is the map's own frame: it never moves
 
@@ -86,9 +96,7 @@ class MapCanvas(ProjectedCanvas):
         scale = mp.HALF_WIDTH / (self._camera.half_extent() / Camera().half_extent() * mp.HALF_WIDTH * MARGIN)
         width = int(np.clip(scale * self.width(), *HEAT_WIDTH))
         height = max(width // 2, 2)
-        directions, inside = mp.raster_directions(self._camera, width, height)
-        raster = colour_lookup(sample_heat(heat, directions) / heat.limit)
-        raster[..., 3] *= inside
+        raster = map_raster(heat, self._camera, width, height)
         image.setImage(raster, autoLevels=False, levels=(0, 255))
         image.setOpacity(0.7 if self._scene.projection_label else 1.0)
         image.setRect(QRectF(-mp.HALF_WIDTH, -mp.HALF_HEIGHT, 2 * mp.HALF_WIDTH, 2 * mp.HALF_HEIGHT))

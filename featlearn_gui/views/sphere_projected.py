@@ -158,11 +158,23 @@ class _OrbitBox(pg.ViewBox):
     def __init__(self, canvas: ProjectedCanvas) -> None:
         super().__init__(lockAspect=True, enableMenu=False, enableMouse=False)
         self._canvas = canvas
+        self._teacher_row: int | None = None  # the teacher marker being dragged
 
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph override)
         if ev.button() != Qt.MouseButton.LeftButton:
             return
         ev.accept()
+        if ev.isStart():  # a drag that starts on a teacher moves the teacher; anywhere else it turns the globe
+            down = self.mapSceneToView(ev.buttonDownScenePos())
+            self._teacher_row = self._canvas.teacher_row_at(down.x(), down.y(), self.viewPixelSize()[0])
+        if self._teacher_row is not None:
+            here = self.mapSceneToView(ev.scenePos())
+            direction = self._canvas.direction_at(here.x(), here.y())
+            if direction is not None or ev.isFinish():
+                self._canvas.teacher_dragged.emit(self._teacher_row, direction, bool(ev.isFinish()))
+            if ev.isFinish():
+                self._teacher_row = None
+            return
         delta = ev.screenPos() - ev.lastScreenPos()
         self._canvas.orbit_requested.emit(float(delta.x()), float(delta.y()))
 
@@ -173,10 +185,15 @@ class _OrbitBox(pg.ViewBox):
 
 class ProjectedCanvas(pg.GraphicsView):
     """Orthographic sphere (or flat circle for d = 2) drawn with 2-D pyqtgraph items; it emits the signals of
-    sphere_gl.GLCanvas (the sphere view listens to either renderer the same way)."""
+    sphere_gl.GLCanvas (the sphere view listens to either renderer the same way).
+
+    teacher_dragged(row, direction, finished): the teacher marker `row` of the scene was dragged to the display
+    direction (a unit vector, None when the pointer left the sphere); finished on release.
+    """
 
     orbit_requested = Signal(float, float)
     zoom_requested = Signal(float)
+    teacher_dragged = Signal(int, object, bool)
     paintEvent = GIL_FREE_PAINT_EVENT  # noqa: N815 (Qt override; see views.painting)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -291,6 +308,7 @@ class ProjectedCanvas(pg.GraphicsView):
         xy, depth = self._screen(t.positions, flat)
         sizes, colors = self._depth_cued(t.sizes, t.colors, depth)
         self._hover_teachers = (xy, sizes + TEACHER_RING_PX)
+        self._teachers_in_front = depth >= 0  # only those can be picked up (the globe's back is veiled)
         for side, mask in (("front", depth >= 0), ("back", depth < 0)):
             pens = self._ring_pens(colors[mask])
             self.items[f"teachers_{side}"].setData(pos=xy[mask], size=sizes[mask], pen=pens, brush=TEACHER_FILL)
@@ -394,6 +412,30 @@ class ProjectedCanvas(pg.GraphicsView):
                     row = candidates[gap[candidates] <= 0].max()
                 return table.describe(int(row))
         return ""
+
+    # --- moving a teacher ---------------------------------------------------------------------------------
+
+    def teacher_row_at(self, x: float, y: float, pixel: float) -> int | None:
+        """The teacher marker at view coordinates (x, y) that a drag may pick up: in front, and only where the view
+        is the exact sphere or circle (d ≤ 3), since a projected ball has no direction under the pointer."""
+        scene, layer = self._scene, self._hover_teachers
+        if scene is None or layer is None or scene.projection_label or not len(layer[0]) or pixel <= 0:
+            return None
+        xy, sizes = layer
+        gap = np.hypot(xy[:, 0] - x, xy[:, 1] - y) / pixel - sizes / 2
+        gap[~self._teachers_in_front] = np.inf
+        row = int(np.argmin(gap))
+        return row if gap[row] <= HOVER_PX else None
+
+    def direction_at(self, x: float, y: float) -> np.ndarray | None:
+        """The unit vector (display coordinates) under view point (x, y): on the front hemisphere of the globe (the
+        rim when outside it), or the circle's direction for d = 2."""
+        if self._scene is not None and self._scene.dim == 2:
+            r = np.hypot(x, y)
+            return np.array([x, y]) / r if r > 0 else None
+        r2 = x * x + y * y
+        local = np.array([x, y, np.sqrt(1.0 - r2)]) if r2 <= 1.0 else np.array([x, y, 0.0]) / np.sqrt(r2)
+        return local @ self._camera.axes()  # project() is points @ axes.T, and the axes are orthonormal
 
     def _on_mouse_moved(self, scene_pos) -> None:
         if QApplication.mouseButtons() != Qt.MouseButton.NoButton or QApplication.platformName() in NO_TOOLTIPS:

@@ -84,10 +84,13 @@ class SphereView(QWidget):
     -------
     renderer_changed(str) : the renderer in use changed ("gl", "projected" or "map").
     camera_changed() : the user rotated or zoomed, or the view was reset (not emitted by set_camera).
+    teacher_moved(int, object, bool) : the user dragged teacher i to a unit direction of R^d (None: off the
+        sphere); True on release.
     """
 
     renderer_changed = Signal(str)
     camera_changed = Signal()
+    teacher_moved = Signal(int, object, bool)
 
     def __init__(self, parent: QWidget | None = None, renderer: str = "auto") -> None:
         super().__init__(parent)
@@ -162,6 +165,8 @@ class SphereView(QWidget):
     def _connect(self, canvas) -> None:
         canvas.orbit_requested.connect(self._on_canvas_orbit_requested)
         canvas.zoom_requested.connect(self._on_canvas_zoom_requested)
+        if hasattr(canvas, "teacher_dragged"):
+            canvas.teacher_dragged.connect(self._on_canvas_teacher_dragged)
 
     # --- frames ----------------------------------------------------------------------------------------
 
@@ -221,6 +226,16 @@ class SphereView(QWidget):
         self._camera_chosen = True
         self._set_camera(self._camera.orbit(dx, dy))
         self.camera_changed.emit()
+
+    @Slot(int, object, bool)
+    def _on_canvas_teacher_dragged(self, row: int, direction, finished: bool) -> None:
+        """A teacher marker dragged: which teacher (the −w* copy of an even σ moves w* the other way)."""
+        info = self._scene.teacher_info if self._scene is not None else None
+        if info is None:
+            return
+        self._camera_chosen = True  # the what-if scene has another teacher: the camera must not turn to face it
+        sign = -1.0 if info.mirrored[row] else 1.0
+        self.teacher_moved.emit(int(info.index[row]), None if direction is None else sign * direction, finished)
 
     @Slot(float)
     def _on_canvas_zoom_requested(self, delta: float) -> None:
