@@ -20,6 +20,7 @@ from featlearn_gui.panels._plotting import (
     RANGE_PADDING,
     curve,
     embed_canvas,
+    legend_row,
     steady_range,
     style_plot,
     training_flat_out,
@@ -34,15 +35,14 @@ class CertificatePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.model, self.governor = model, governor
         self.canvas = embed_canvas(self)
+        legend = legend_row(self.canvas)  # above the plot: the curves reach ±1 at its top and bottom
         self.plot = style_plot(self.canvas.addPlot(), "η", bottom="position along the teacher path (°)")
+        self.plot.legend = legend
         self.plot.setClipToView(False)  # the scatter of students must not be clipped with the curves
         self.plot.enableAutoRange(y=False)  # steady_range: the live curve moves every frame, its axis need not
         self._y_range: tuple[float, float] | None = None
         self._user_ranged = False  # zoomed or panned by hand: leave the range alone until "A" or a new run
         self.plot.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
-        legend = self.plot.addLegend(offset=(-8, -8), labelTextColor=palette.FOREGROUND,
-                                     brush=pg.mkBrush(255, 255, 255, 215))
-        legend.setLabelTextSize("8pt")
         band = pg.mkPen(palette.FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine)
         for y in (-1.0, 1.0):
             self.plot.addLine(y=y, pen=band)

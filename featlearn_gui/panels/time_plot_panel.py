@@ -27,6 +27,7 @@ from featlearn_gui.panels._plotting import (
     RANGE_PADDING,
     TidyLogAxis,
     embed_canvas,
+    legend_row,
     nice_ceiling,
     place_cursors,
     steady_range,
@@ -69,14 +70,14 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _add_plot(self, spec: TimePlot, last: bool) -> None:
         if self.plots:
             self.canvas.nextRow()
+        legend = legend_row(self.canvas)  # above the plot, never over its curves
         plot = style_plot(self.canvas.addPlot(axisItems={"left": TidyLogAxis("left")}), spec.y_label)
+        plot.legend = legend
         if not last:  # stacked plots share the step axis: label it once, under the bottom one
             plot.getAxis("bottom").setStyle(showValues=False)
             plot.setLabel("bottom", "")
         if self.plots:
             plot.setXLink(self.plots[0])
-        legend = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND, brush=pg.mkBrush(255, 255, 255, 215))
-        legend.setLabelTextSize("8pt")
         cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(CURSOR, width=1, style=DASH),
                                  hoverPen=pg.mkPen(CURSOR, width=2))
         cursor.setZValue(10)
