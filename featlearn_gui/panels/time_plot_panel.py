@@ -54,6 +54,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         self._ranges: list[tuple | None] = []  # the steady (x, y) range set on each plot, None when user-ranged
         self._curves: dict[tuple[int, int], list[pg.PlotDataItem]] = {}  # (plot, run position) -> its lines
         self._guides: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._marks: dict[int, list[pg.InfiniteLine]] = {}  # plot -> its vertical marks (TimePlot.marks)
         self._keys: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []  # legend-only samples of the line styles
         self._metrics: weakref.WeakKeyDictionary[Run, MetricsSeries] = weakref.WeakKeyDictionary()
         for i, spec in enumerate(self.specs):
@@ -178,6 +179,23 @@ class TimePlotPanel(QtWidgets.QWidget):
                                                name=line.label))
                 for item, line in zip(items, lines):
                     item.setData(line.x, line.y)
+            selected = runs.index(self.model.selected) if self.model.selected in runs else None
+            data = series[selected] if selected is not None and series[selected].count else None
+            self._place_marks(p, spec.marks(data) if data is not None else [])
+
+    def _place_marks(self, p: int, steps) -> None:
+        """Dotted vertical lines at `steps` on plot p (the selected run's changes of λ), reusing the ones there."""
+        plot, marks = self.plots[p], self._marks.setdefault(p, [])
+        while len(marks) < len(steps):
+            mark = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine))
+            plot.addItem(mark, ignoreBounds=True)
+            marks.append(mark)
+        for mark, step in zip(marks, steps):
+            mark.setValue(float(step))
+            mark.show()
+        for mark in marks[len(steps):]:
+            mark.hide()
 
     def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
         """A grey legend entry naming a line style (with several runs, colours name the runs)."""
