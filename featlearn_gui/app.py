@@ -122,7 +122,10 @@ def resolve_comparison(name_or_file: str):
 def _open(window, args: argparse.Namespace, settings) -> bool:
     """What the command line asks the window to show: a comparison, a file, a preset, or the last preset."""
     if args.compare is not None:
-        return window.open_comparison(resolve_comparison(args.compare))
+        opened = window.open_comparison(resolve_comparison(args.compare))
+        if args.renderer is not None:
+            window.model.renderer = args.renderer  # asked for on the command line: over the comparison's [view]
+        return opened
     if args.path:
         return window.files.open_path(args.path)
     return window.files.load_preset(args.preset or settings.last_preset())

@@ -233,6 +233,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
         self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS, **comparison.view)
+        if comparison.renderer:
+            self.model.renderer = comparison.renderer  # where its contrast shows (the window's menu can change it)
         return True
 
     def restore_runs(self, paths: list[Path]) -> bool:
