@@ -186,8 +186,8 @@ def help_html(history: RunHistory, index: int, label: str = "", several: bool = 
         "the one weight decay prefers. The panel draws it along a closed path of great-circle arcs through the "
         f"teachers, with the students within {NEAR_PATH_DEG:g}° of the path as dots (coloured as on the sphere); its "
         f"axis shows ±{ETA_SHOWN:g}, and triangles on the edge mark values beyond. {certificate_sentence(cert)} "
-        f"{escape(LAMBDA_JUMP)} The plot under λ draws max |η<sub>λ</sub>| on the path against the step, each change of λ "
-        "marked, so each jump sits under the halving that causes it.</p>",
+        f"{escape(LAMBDA_JUMP)} The plot under λ draws max |η<sub>λ</sub>| on the path against the step, each "
+        "change of λ marked, so each jump sits under the halving that causes it.</p>",
         f"<h4>Weight decay λ</h4><p>The strength of the penalty λ/2 (‖a‖² + ‖W‖²), which acts like λ times the "
         f"total mass: large early to clean up far neurons, small late so the captured masses reach a*. "
         f"{weight_decay_sentence(history, index)}</p>",
