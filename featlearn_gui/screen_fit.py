@@ -54,6 +54,8 @@ def arrange_compact(window: QtWidgets.QMainWindow) -> None:
         window.addDockWidget(area, dock)
     for dock in docks[1:]:
         window.tabifyDockWidget(docks[0], dock)
+    # Five tabs across a 360-pixel column would elide every title ("Lo…"): stacked down its side they read whole.
+    window.setTabPosition(area, QtWidgets.QTabWidget.TabPosition.East)
     docks[0].raise_()
     window.resizeDocks([docks[0]], [COMPACT_WIDTH], QtCore.Qt.Orientation.Horizontal)
 
