@@ -2,10 +2,11 @@
 arrangement of the docks where the full one does not fit.
 
 The full arrangement (Experiment and View on the left, three plot docks stacked on the right, the certificate and
-λ below the spheres) needs about 1,200 × 470 logical pixels. A laptop at 1280 × 720, or 1600 × 1000 at 150 %
-scaling (1067 × 667 logical pixels), has less room than that once the window manager's title bar is counted, so
-there the docks named in `COMPACT_TABS` tab together in the right column (one of them shows at a time, the others
-are a click on their tab away). CONTRIBUTING.md names them too.
+λ below the spheres) needs about 1,200 × 470 logical pixels to give every widget its minimum size, and about
+1,300 × 700 to be readable. A laptop at 1280 × 720, or 1600 × 1000 at 150 % scaling (1067 × 667 logical pixels),
+has less room than that once the window manager's title bar is counted, so there the docks named in
+`COMPACT_TABS` tab together in the right column (one of them shows at a time, the others are a click on their tab
+away). CONTRIBUTING.md names them too.
 
 A size restored from a larger monitor is clamped the same way, and a window whose saved position lies off this
 screen is centred on it. Scripted runs (`--size`) skip all of this: the size asked for wins.
@@ -19,6 +20,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 # the three plots of the right column. The certificate and λ stay side by side under the spheres.
 COMPACT_TABS = ("loss", "far_mass", "captured", "experiment", "view")
 COMPACT_WIDTH = 360  # the right column's width in the compact arrangement: the Experiment form's width
+# Below this room the full arrangement may still fit its minimum sizes, but a comparison's three plots in a
+# 190-pixel column are all legend and no curve, and its table scrolls: compact then too (1280 × 720 is; 1366 × 768
+# is not).
+COMFORTABLE = QtCore.QSize(1300, 700)
 # Room for what a window manager adds around the window (title bar, borders) before the window is shown and the
 # real frame is known.
 FRAME_ALLOWANCE = QtCore.QSize(16, 40)
@@ -39,8 +44,8 @@ def frame_allowance(window: QtWidgets.QWidget) -> QtCore.QSize:
 
 
 def fits(window: QtWidgets.QMainWindow, room: QtCore.QSize) -> bool:
-    """Whether every widget of the window can have its minimum size in `room`."""
-    need = window.minimumSizeHint().expandedTo(window.minimumSize())
+    """Whether the full arrangement suits `room`: every widget gets its minimum size, and the plots are readable."""
+    need = window.minimumSizeHint().expandedTo(window.minimumSize()).expandedTo(COMFORTABLE)
     return need.width() <= room.width() and need.height() <= room.height()
 
 

@@ -15,7 +15,8 @@ COLUMNS = ("run", "what differs", "status", "last step", "loss L", "population L
            "far / all mass",
            "captured mass (a*)")
 # What the header shows: the long names on two lines, so every column fits a laptop's width without scrolling.
-HEADERS = {"last step": "last\nstep", "population L": "population\nL", "max active angle": "max active\nangle",
+HEADERS = {"what differs": "what\ndiffers", "last step": "last\nstep", "population L": "population\nL",
+           "max active angle": "max active\nangle",
            "far / all mass": "far /\nall mass", "captured mass (a*)": "captured mass\n(a*)"}
 STRETCH = "what differs"  # the one column that gives way (elided, whole in its tooltip) when room is short
 TIPS = {

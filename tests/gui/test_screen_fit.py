@@ -45,8 +45,9 @@ def assert_fits(result: dict) -> None:
 
 
 @pytest.mark.parametrize("width, height, scale, compact", [
-    (1280, 720, 1.0, False),
-    (1600, 1000, 1.5, True),  # 1067 × 667 logical pixels: the docks of COMPACT_TABS tab together
+    (1280, 720, 1.0, True),  # the docks of COMPACT_TABS tab together
+    (1366, 768, 1.0, False),
+    (1600, 1000, 1.5, True),  # 1067 × 667 logical pixels
     (1920, 1080, 1.0, False),
 ])
 def test_window_fits_the_screen(tmp_path, width, height, scale, compact):
