@@ -4,8 +4,8 @@ arrangement of the docks where the full one does not fit.
 The full arrangement (Experiment and View on the left, three plot docks stacked on the right, the certificate and
 λ below the spheres) needs about 1,200 × 470 logical pixels to give every widget its minimum size, and about
 1,300 × 700 to be readable. A laptop at 1280 × 720, or 1600 × 1000 at 150 % scaling (1067 × 667 logical pixels),
-has less room than that once the window manager's title bar is counted, so there the docks named in
-`COMPACT_TABS` tab together in the right column (one of them shows at a time, the others are a click on their tab
+has less room than that once the window manager's title bar is counted, so there the docks (all of them:
+`COMPACT_TABS`) tab together in the right column (one of them shows at a time, the others are a click on their tab
 away). CONTRIBUTING.md names them too.
 
 A size restored from a larger monitor is clamped the same way, and a window whose saved position lies off this
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-# Docks that tab together in the right column when the full arrangement does not fit: the two setting docks and
-# the three plots of the right column. The certificate and λ stay side by side under the spheres.
-COMPACT_TABS = ("loss", "far_mass", "captured", "experiment", "view")
+# Docks that tab together in the right column when the full arrangement does not fit: every dock. Under the
+# spheres the certificate and λ would leave them a strip a few dozen pixels high (the heading, a comparison's
+# table and the transport need the rest of 627 logical pixels), so they join the tabs too.
+COMPACT_TABS = ("loss", "far_mass", "captured", "certificate", "weight_decay", "experiment", "view")
 COMPACT_WIDTH = 360  # the right column's width in the compact arrangement: the Experiment form's width
 # Below this room the full arrangement may still fit its minimum sizes, but a comparison's three plots in a
 # 190-pixel column are all legend and no curve, and its table scrolls: compact then too (1280 × 720 is; 1366 × 768
@@ -53,6 +54,7 @@ def arrange_compact(window: QtWidgets.QMainWindow) -> None:
     """Tab the docks of COMPACT_TABS together in the right column (Loss in front)."""
     docks = [window.docks[name] for name in COMPACT_TABS if name in window.docks]
     area = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    window.setCorner(QtCore.Qt.Corner.BottomRightCorner, area)
     for dock in docks:
         if dock.isFloating():
             dock.setFloating(False)

@@ -19,6 +19,9 @@ HEADERS = {"what differs": "what\ndiffers", "last step": "last\nstep", "populati
            "max active angle": "max active\nangle",
            "far / all mass": "far /\nall mass", "captured mass (a*)": "captured mass\n(a*)"}
 STRETCH = "what differs"  # the one column that gives way (elided, whole in its tooltip) when room is short
+# Hidden, in this order, when the columns still do not fit (a laptop at 150 %): each run's header shows its status,
+# and the transport the step.
+OPTIONAL = ("status", "last step")
 TIPS = {
     "loss L": "the training loss: on the samples for empirical and online runs",
     "population L": "the exact population loss (equal to L for population runs)",
@@ -48,8 +51,15 @@ def final_row(run: Run, with_targets: bool = True) -> list[str]:
     population = snap.loss if snap.population_loss is None else snap.population_loss
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%",
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", _percent(share),
             f"{captured}  ({targets_text(run)})" if with_targets else captured]
+
+
+def _percent(share: float) -> str:
+    """0%, <0.01% (rounding: far mass of 1e-17 next to a total of 3), 0.0359%, 100%."""
+    if share == 0:
+        return "0%"
+    return "<0.01%" if share < 1e-4 else f"{100 * share:.3g}%"
 
 
 def _swatch(colour: str) -> QtGui.QIcon:
@@ -106,7 +116,23 @@ class MetricsTable(QtWidgets.QTableWidget):
             self.item(r, 0).setIcon(_swatch(run.colour))
             self.item(r, 2).setToolTip(run.message)
             self.item(r, 1).setToolTip(run.differences[1])
+        self._fit_columns()
         self.setFixedHeight(self.preferred_height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Show every column that fits; hide those of OPTIONAL, in order, while the others do not fit."""
+        header = self.horizontalHeader()
+        for name in OPTIONAL:
+            self.setColumnHidden(COLUMNS.index(name), False)
+        for name in OPTIONAL:
+            if header.length() - header.sectionSize(COLUMNS.index(STRETCH)) + header.minimumSectionSize() \
+                    <= self.viewport().width():
+                break
+            self.setColumnHidden(COLUMNS.index(name), True)
 
     def _rebuild(self, runs: list[Run]) -> None:
         self.setRowCount(len(runs))

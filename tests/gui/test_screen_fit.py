@@ -71,6 +71,7 @@ def test_compact_docks_are_named_in_contributing():
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     from featlearn_gui.plots import DOCKS
 
-    titles = {name: title for name, title, _keys in DOCKS} | {"experiment": "Experiment", "view": "View"}
+    titles = {name: title for name, title, _keys in DOCKS} | {"experiment": "Experiment", "view": "View",
+                                                             "certificate": "Certificate along the teacher path"}
     for name in COMPACT_TABS:
         assert titles[name] in text, f"CONTRIBUTING.md does not name the {titles[name]!r} dock"
