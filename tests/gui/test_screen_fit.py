@@ -68,7 +68,7 @@ def test_window_fits_a_laptop_screen_under_xvfb(tmp_path):
 
 
 def test_compact_docks_are_named_in_contributing():
-    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    text = " ".join((ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split())
     from featlearn_gui.plots import DOCKS
 
     titles = {name: title for name, title, _keys in DOCKS} | {"experiment": "Experiment", "view": "View",
