@@ -125,6 +125,7 @@ class RowLegend(pg.LegendItem):
                          colCount=1)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(1)  # its entries wrap into rows: never widen the plot below it
+        self.updateSize()  # empty: no room taken until a curve is named
 
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override: it would move the legend to (0, 0))
         self._fit_columns()

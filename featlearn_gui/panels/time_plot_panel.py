@@ -169,8 +169,9 @@ class TimePlotPanel(QtWidgets.QWidget):
                     i, line = len(items), lines[len(items)]
                     if several:
                         style = STYLES[i % len(STYLES)]
+                        # The runs are named once per dock (its top plot): the same colours below need no legend.
                         items.append(plot.plot([], [], pen=pg.mkPen(run.colour, width=1.6, style=style),
-                                               name=None if i else run.label))
+                                               name=None if i or p else run.label))
                         if r == 0 and len(lines) > 1:
                             self._add_key(plot, line.label, style)
                     else:
