@@ -122,7 +122,10 @@ def resolve_comparison(name_or_file: str):
 def _open(window, args: argparse.Namespace, settings) -> bool:
     """What the command line asks the window to show: a comparison, a file, a preset, or the last preset."""
     if args.compare is not None:
-        return window.open_comparison(resolve_comparison(args.compare))
+        opened = window.open_comparison(resolve_comparison(args.compare))
+        if args.renderer is not None:
+            window.model.renderer = args.renderer  # asked for on the command line: over the comparison's [view]
+        return opened
     if args.path:
         return window.files.open_path(args.path)
     return window.files.load_preset(args.preset or settings.last_preset())
@@ -137,6 +140,7 @@ def _offer_recovery(window) -> None:
         restored = type(window)(window.settings, renderer=window.model.renderer, restore=False)
         restored.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         if restored.restore_runs(kept):
+            restored.fit_to_screen()
             restored.show()
             window.compare_menu.windows.append(restored)
     recovery.discard(kept)
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     window = MainWindow(settings, renderer=args.renderer, restore=not scripted and args.compare is None)
     if scripted:
-        window.resize(args.width, args.height)
+        window.fit_to_size(args.width, args.height)  # --size wins over the screen: reproducible screenshots
         window.recovery.close()  # a scripted run is nobody's work to recover
     try:
         opened = _open(window, args, settings)
@@ -195,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     if not opened:
         window.files.load_preset(presets.DEFAULT_PRESET)  # the person was told why; give them a run to work with
+    if not scripted:
+        window.fit_to_screen()  # a size restored from a larger monitor, or the default, clamped to this screen
     window.show()
     script_target = None
     if args.sweep is not None:

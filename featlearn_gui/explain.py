@@ -7,6 +7,7 @@ through the teachers). This module only puts them into sentences. The theory is 
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from dataclasses import dataclass
 from html import escape
@@ -17,6 +18,8 @@ from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.history import RunHistory
 from engine.initial import angle_matrix_deg
 from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, NeuronMetrics, neuron_metrics
+from featlearn_gui.plots import ETA_SHOWN, LAMBDA_JUMP, NEAR_PATH_DEG
+from featlearn_gui.scene import COLOUR_MEANINGS, ViewOptions, build_scene
 
 ACTIVATIONS = {"relu": "ReLU", "relu_centered": "centred ReLU", "abs": "|z|"}
 PATH_SAMPLES = 720
@@ -121,14 +124,34 @@ def weight_decay_sentence(history: RunHistory, index: int) -> str:
     return f"λ = {lam:.3g} now; it {schedule}."
 
 
-def help_html(history: RunHistory, index: int, label: str = "", several: bool = False) -> str:
-    """The whole explanation of the panels, with the numbers of snapshot `index` of `history`."""
+def spheres_sentence(history: RunHistory, index: int, options: ViewOptions) -> str:
+    """What the sphere draws at this snapshot with these options: the colours and the teacher markers, read from
+    the frame itself (featlearn_gui.scene.build_scene), so the words say what the pixels show."""
+    scene = build_scene(history, index, dataclasses.replace(options, trails=False, arrows=False, certificate="off"))
+    k, markers = len(history.teacher.a), len(scene.teachers.positions)
+    legend = "; ".join(escape(text) for *_, text in scene.legend)
+    colours = f"its colour is {escape(COLOUR_MEANINGS[options.colour])} (the legend: {legend})"
+    if markers == k and history.config.is_even:
+        teachers = (f"The {k} large markers are the teachers, one each: for an even σ, w and −w are the same "
+                    "feature, so the view is folded (View → fold): each teacher is drawn once, at w*, and each neuron "
+                    "at whichever of ±w<sub>j</sub> is nearer its teacher")
+    elif markers == 2 * k:
+        teachers = f"The {markers} large markers are the teachers at ±w* (for an even σ both are the same feature)"
+    else:
+        teachers = f"The {markers} large markers are the teachers"
+    return f"{colours}. {teachers}"
+
+
+def help_html(history: RunHistory, index: int, label: str = "", several: bool = False,
+              options: ViewOptions | None = None) -> str:
+    """The whole explanation of the panels, with the numbers of snapshot `index` of `history`, for the sphere's
+    view `options` (default: the default view)."""
+    options = options or ViewOptions()
     cfg = history.config
     snap = history.snapshot(index)
     met = metrics_at(history, index)
     cert = certificate_summary(history, index)
     d, k, m = cfg.teacher.dim, len(history.teacher.a), cfg.student.width
-    even = cfg.is_even
     shape = "on a circle" if d == 2 else "on the sphere" if d == 3 else f"projected from d = {d} to the sphere"
     near = int((met.near & (met.mass > 0)).sum())
     stage = f", stage {snap.stage} of the three-stage procedure" if snap.stage else ""
@@ -145,11 +168,9 @@ def help_html(history: RunHistory, index: int, label: str = "", several: bool = 
         "to zero. Each panel shows one side of that.</p>",
         "<h4>Spheres</h4>"
         f"<p>Each dot is one student neuron at its direction w<sub>j</sub>/‖w<sub>j</sub>‖, {shape}; its size "
-        "grows with its mass |a<sub>j</sub>|‖w<sub>j</sub>‖ (as its square root) and its colour is the sign of "
-        "a<sub>j</sub> (orange +, blue −). The "
-        "teachers are the large markers" + (" (drawn at ±w*: for an even σ both are the same feature)" if even else "")
-        + f". Now {int(met.active.sum())} of {m} neurons are active and {near} sit within {CLOSE_DEG:g}° of a "
-        "teacher.</p>",
+        "grows with its mass |a<sub>j</sub>|‖w<sub>j</sub>‖ (as its square root) and "
+        f"{spheres_sentence(history, index, options)}. Now {int(met.active.sum())} of {m} neurons are active and "
+        f"{near} sit within {CLOSE_DEG:g}° of a teacher.</p>",
         f"<h4>Loss and objective</h4><p>The squared error ½E[(f − f*)²] over Gaussian inputs (log scale), and the "
         f"objective L<sub>λ</sub> = L + λ/2 (‖a‖² + ‖W‖²) that gradient descent minimizes. Now: {loss}.</p>",
         "<h4>Far mass and max active angle</h4>"
@@ -163,7 +184,10 @@ def help_html(history: RunHistory, index: int, label: str = "", several: bool = 
         "<p>A dual certificate η is a function on the sphere equal to ±1 (the sign of a*) at the teachers and "
         "strictly between −1 and 1 elsewhere: it proves that the teacher is the representation of least mass, "
         "the one weight decay prefers. The panel draws it along a closed path of great-circle arcs through the "
-        f"teachers, with the students near the path as dots. {certificate_sentence(cert)}</p>",
+        f"teachers, with the students within {NEAR_PATH_DEG:g}° of the path as dots (coloured as on the sphere); its "
+        f"axis shows ±{ETA_SHOWN:g}, and triangles on the edge mark values beyond. {certificate_sentence(cert)} "
+        f"{escape(LAMBDA_JUMP)} The plot under λ draws max |η<sub>λ</sub>| on the path against the step, each "
+        "change of λ marked, so each jump sits under the halving that causes it.</p>",
         f"<h4>Weight decay λ</h4><p>The strength of the penalty λ/2 (‖a‖² + ‖W‖²), which acts like λ times the "
         f"total mass: large early to clean up far neurons, small late so the captured masses reach a*. "
         f"{weight_decay_sentence(history, index)}</p>",

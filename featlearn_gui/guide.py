@@ -48,6 +48,7 @@ class HelpDialog(QtWidgets.QDialog):
         self._timer.timeout.connect(self.refresh)
         model.events.step.connect(self._on_model_changed)
         model.events.selected.connect(self._on_model_changed)
+        model.events.options.connect(self._on_model_changed)  # the words follow the colours and the fold
         model.run_changed.connect(self._on_model_run_changed)
         self.shown_step: int | None = None
 
@@ -71,7 +72,8 @@ class HelpDialog(QtWidgets.QDialog):
             return
         index = run.index_at(model.step)
         scroll = self.browser.verticalScrollBar().value()
-        self.browser.setHtml(help_html(run.history, index, run.label, several=len(model.runs) > 1))
+        self.browser.setHtml(help_html(run.history, index, run.label, several=len(model.runs) > 1,
+                                       options=model.options))
         self.browser.verticalScrollBar().setValue(scroll)
         self.shown_step = int(run.history.steps[index])
 
@@ -130,7 +132,8 @@ class TourController(QtCore.QObject):
     def _refresh_stops(self) -> None:
         run = self._run
         if run is not None and run.count:
-            self.stops = [(s, c) for s, c in tour_stops(run.history, self._series) if s <= run.last_step]
+            stops = tour_stops(run.history, self._series, colour=self.model.options.colour)
+            self.stops = [(s, c) for s, c in stops if s <= run.last_step]
 
     def _pause_at(self, stop: tuple[int, str]) -> None:
         step, caption = stop

@@ -37,14 +37,15 @@ from featlearn_gui.panels.view_options import ViewOptionsPanel
 from featlearn_gui.plots import DOCKS
 from featlearn_gui.recovery import RecoveryKeeper
 from featlearn_gui.scene import ViewOptions
+from featlearn_gui.screen_fit import fit_to_screen, fit_to_size
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.sweep.sweep_menu import SweepMenu
 from featlearn_gui.teacher_drag import TeacherDrag
 from featlearn_gui.throttle import Throttle
 
-DEFAULT_SIZE = (1600, 1000)
-MINIMUM_SIZE = (960, 600)
+DEFAULT_SIZE = (1600, 1000)  # on screens with room for it; see featlearn_gui.screen_fit
+MINIMUM_SIZE = (960, 560)  # 1600 × 1000 at 150 % is 1067 × 667 logical pixels: this leaves room for a title bar
 TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
 # Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
 COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
@@ -241,6 +242,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
         self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS, **comparison.view)
+        if comparison.renderer:
+            self.model.renderer = comparison.renderer  # where its contrast shows (the window's menu can change it)
         return True
 
     def restore_runs(self, paths: list[Path]) -> bool:
@@ -379,7 +382,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if len(self.model.runs) > 1:
             self.table.refresh()
 
-    # --- persistence ----------------------------------------------------------------------------------------
+    # --- persistence and the screen -------------------------------------------------------------------------
+
+    def fit_to_screen(self) -> None:
+        """Fit the window (its restored size, or the default) into its screen's available area, with the compact
+        dock arrangement where the full one does not fit (featlearn_gui.screen_fit)."""
+        fit_to_screen(self)
+
+    def fit_to_size(self, width: int, height: int) -> None:
+        """Scripted runs: exactly this size, whatever the screen (compact docks if the full ones need more)."""
+        fit_to_size(self, QtCore.QSize(width, height))
 
     def _restore_layout(self) -> None:
         geometry, layout = self.settings.window_geometry(), self.settings.window_state()
@@ -406,6 +418,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model.speed = DEFAULT_SPEED
         self.model.renderer = "auto"
         self.spheres.reset_camera()
+        self.fit_to_screen()  # the default layout may need the compact docks on this screen
         self.statusBar().showMessage("Defaults restored", 3000)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)

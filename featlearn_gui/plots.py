@@ -11,6 +11,7 @@ the lines of one run differ by dash (the renderers decide, from `Line.colour` an
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,14 +20,16 @@ import numpy as np
 
 from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.history import RunHistory
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, unit_rows
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
 from engine.metrics_series import MetricsSeries
 from featlearn_gui import palette
+from featlearn_gui.scene import role_colors
 
 FAR_FLOOR_DECADES = 1e-10  # exactly zero far mass is drawn this far below the run's starting far mass
 TINY = 1e-300  # log axes get max(value, TINY)
 PATH_SAMPLES = 360
 NEAR_PATH_DEG = 8.0  # students farther than this from the teacher path are not marked on the certificate plot
+ETA_SHOWN = 2.0  # the certificate plots show η within ±this (the band ±1 and a halving's jump); beyond is marked
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class TimePlot:
     log_y: Callable[[RunSeries], bool] = lambda run: False
     tooltip: str = ""
     figure_title: str = ""  # in the vector figures, where the dock title is not around it
+    marks: Callable[[RunSeries], np.ndarray] = lambda run: np.zeros(0)  # steps of dotted vertical marks
 
     def log(self, runs: list[RunSeries]) -> bool:
         return bool(runs) and all(self.log_y(run) for run in runs)
@@ -160,13 +164,59 @@ TIME_PLOTS = {plot.key: plot for plot in (
              figure_title="Captured mass vs a* (guides)"),
 )}
 
+
+# --- the certificate's peak against the step, and the changes of λ that make it jump ---------------------------
+
+_PEAKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+LAMBDA_JUMP = ("η_λ is the residual's correlation divided by λ, so when λ is halved η_λ doubles at once (to about "
+               "±2 where it was ±1) and looks 'not certified'; gradient descent then moves the neurons until "
+               "|η_λ| ≤ 1 again.")
+
+
+def certificate_peak(history: RunHistory, count: int) -> np.ndarray:
+    """(count,) max |η_λ| along the teacher path of the first `count` snapshots (the unscaled correlation where
+    λ = 0), from engine.certificate.live_certificate; each snapshot is computed once."""
+    path, _pre = _path_and_pre(history)
+    done = _PEAKS.get(history, np.zeros(0))
+    if len(done) < count:
+        view, activation = history.view(), history.config.model.activation
+        new = [float(np.max(np.abs(live_certificate(path.points, view["student_w"][i], view["student_a"][i],
+                                                    history.teacher, activation,
+                                                    float(view["weight_decay"][i]))[0])))
+               for i in range(len(done), count)]
+        done = _PEAKS[history] = np.concatenate([done, new])
+    return done[:count]
+
+
+def lambda_changes(run: RunSeries) -> np.ndarray:
+    """The steps of the first snapshots with a new λ (each halving of the schedule)."""
+    lam, steps = run.column("weight_decay"), run.steps
+    return steps[1:][lam[1:] != lam[:-1]].astype(float)
+
+
+def certificate_peak_lines(run: RunSeries) -> list[Line]:
+    return [Line("max |η_λ| on the path", run.steps, _positive(certificate_peak(run.history, run.count)),
+                 palette.LIVE_CERTIFICATE)]
+
+
+TIME_PLOTS["lambda"] = dataclasses.replace(
+    TIME_PLOTS["lambda"], marks=lambda_changes,
+    tooltip="Dotted verticals: each change of λ. " + LAMBDA_JUMP)
+TIME_PLOTS["certificate_peak"] = TimePlot(
+    "certificate_peak", "Certificate peak", "max |η_λ|", certificate_peak_lines, log_y=lambda run: True,
+    guides=lambda history: [Guide(1.0, palette.FOREGROUND)], marks=lambda_changes,
+    tooltip="The largest |η_λ| along the teacher path at each step (dotted: 1; at most 1 at a certified optimum). "
+            "Dotted verticals: each change of λ. " + LAMBDA_JUMP,
+    figure_title="Certificate peak max |η_λ| on the teacher path")
+
 # The plot docks of the main window: (object name, title, the time plots stacked in it). The certificate dock is
-# separate: it plots along the path through the teachers, not against the step.
+# separate: it plots along the path through the teachers, not against the step. λ and the certificate's peak share
+# a dock so that each jump of the peak sits under the change of λ that makes it.
 DOCKS = (
     ("loss", "Loss and objective", ("loss",)),
     ("far_mass", "Far mass and max active angle", ("far", "angle")),
     ("captured", "Captured mass per teacher", ("captured",)),
-    ("weight_decay", "Weight decay λ", ("lambda",)),
+    ("weight_decay", "Weight decay λ and the certificate's peak", ("lambda", "certificate_peak")),
 )
 
 
@@ -188,6 +238,8 @@ class CertificateCurves:
     student_y: np.ndarray = field(default_factory=lambda: np.zeros(0))
     student_size: np.ndarray = field(default_factory=lambda: np.zeros(0))  # √(mass / largest mass) in [0, 1]
     student_positive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # (n, 4) RGBA of those students in the sphere's role colours (captured by teacher i / far / inactive)
+    student_role: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
 
 
 _PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -209,12 +261,13 @@ def certificate_curves(history: RunHistory, index: int) -> CertificateCurves:
     x = np.degrees(path.arclength)
     live, scaled = live_certificate(path.points, snap.student_w, snap.student_a, history.teacher,
                                     history.config.model.activation, snap.weight_decay)
-    directions, norms = unit_rows(np.asarray(snap.student_w, dtype=np.float64))
+    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
+    directions = met.directions
     position, distance = path.locate(directions)
-    mass = np.abs(snap.student_a) * norms
+    mass = met.mass
     largest = max(float(mass.max()), 1e-300)
     keep = (distance <= NEAR_PATH_DEG) & (mass >= ACTIVE_FRACTION * largest)
     sx = np.degrees(position[keep])
     return CertificateCurves(x, pre, live, scaled, np.degrees(path.teacher_arclength), float(np.max(np.abs(pre))),
                              int(snap.step), sx, np.interp(sx, x, live), np.sqrt(mass[keep] / largest),
-                             np.asarray(snap.student_a)[keep] > 0)
+                             np.asarray(snap.student_a)[keep] > 0, role_colors(met, len(history.teacher.a))[keep])

@@ -82,6 +82,13 @@ class ViewOptions:
 
 CERTIFICATE_KINDS = ("off", "live", "pre")
 COLOUR_MODES = palette.COLOUR_MODES
+# What the students' colours mean in each colour mode, in words (Help, the tour, the View panel's tooltip), beside
+# the code that paints them (role_colors, sign_colors); each frame's legend (`legend_entries`) names them one by one.
+COLOUR_MEANINGS = {
+    "role": (f"by role: in its teacher's colour once within {CLOSE_DEG:g}° of it, black when active and farther "
+             f"from every teacher, grey when inactive (mass < {ACTIVE_FRACTION:g} × the largest)"),
+    "sign": "by the sign of a (orange a > 0, blue a < 0; the teachers likewise by the sign of a*)",
+}
 
 
 @dataclass(frozen=True)
@@ -319,11 +326,12 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
         student_info=NeuronTable(order, snap.student_a[order], met.norms[order], met.mass[order],
                                  met.angle_deg[order], met.nearest[order], role_of(met)[order]),
         teacher_info=teacher_info,
-        legend=_legend(options, teacher.a),
+        legend=legend_entries(options, teacher.a),
     )
 
 
-def _legend(options: ViewOptions, teacher_a: np.ndarray) -> tuple:
+def legend_entries(options: ViewOptions, teacher_a: np.ndarray) -> tuple:
+    """(kind, rgba, text) of every colour a frame draws in this colour mode (the overlay's legend)."""
     if options.colour == "sign":
         return (("teacher", POSITIVE, "teacher, a* > 0"), ("teacher", NEGATIVE, "teacher, a* < 0"),
                 ("student", POSITIVE, "student, a > 0"), ("student", NEGATIVE, "student, a < 0"),

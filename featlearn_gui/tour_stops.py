@@ -28,6 +28,7 @@ from engine.history import RunHistory
 from engine.metrics import CLOSE_DEG
 from engine.metrics_series import MetricsSeries
 from featlearn_gui.explain import certificate_summary, metrics_at
+from featlearn_gui.scene import COLOUR_MEANINGS
 
 ALIGNED_SHARE = 0.5  # "most of the mass near a teacher": the directions have aligned
 FEW_DEG = 2.0  # "every active neuron within a few degrees"
@@ -43,9 +44,10 @@ def _total_mass(view: dict[str, np.ndarray]) -> np.ndarray:
     return np.sum(np.abs(view["student_a"]) * np.linalg.norm(view["student_w"], axis=-1), axis=1)
 
 
-def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list[tuple[int, str]]:
+def tour_stops(history: RunHistory, series: MetricsSeries | None = None,
+               colour: str = "role") -> list[tuple[int, str]]:
     """[(step, caption)] of the run's story so far, in order of step. `series`: a MetricsSeries of `history` to
-    reuse (it is brought up to date here)."""
+    reuse (it is brought up to date here); `colour`: the sphere's colour mode, which the first caption explains."""
     if len(history) == 0:
         return []
     series = series or MetricsSeries(history)
@@ -61,8 +63,8 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None) -> list
     def add(i: int, text: str) -> None:
         found.setdefault(i, []).append(text)
 
-    add(0, f"The start: {m} student neurons (dots, sized by mass, coloured by the sign of a) scattered over the "
-           f"sphere; {k} teachers (markers) that they must find. Loss {loss[0]:.2g}.")
+    add(0, f"The start: {m} student neurons (dots, sized by mass, coloured {COLOUR_MEANINGS[colour]}) scattered "
+           f"over the sphere; {k} teachers (markers) that they must find. Loss {loss[0]:.2g}.")
 
     if stage[0] == 1 and n > 1:
         add(1, f"Stage 1, early feature learning: one large gradient step on the first layer. The directions jump "

@@ -55,6 +55,7 @@ class CompareMenu(QtCore.QObject):
         window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.windows.append(window)
         window.destroyed.connect(self._on_window_destroyed)
+        window.fit_to_screen()
         window.show()
         return window
 

@@ -113,6 +113,58 @@ def style_plot(plot: pg.PlotItem, left: str, bottom: str = "step", log_y: bool =
     return plot
 
 
+class RowLegend(pg.LegendItem):
+    """A legend in a row of its own above its plot: never over the data, whatever the curves do.
+
+    pyqtgraph's legend floats over the view box, where curves near ±1 or at the top of a log axis hide under it.
+    This one sits in the canvas layout, as tall as its entries, and lays them out in as many columns as fit.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(labelTextColor=FOREGROUND, labelTextSize="8pt", frame=False, horSpacing=6,
+                         colCount=1)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(1)  # its entries wrap into rows: never widen the plot below it
+        self.updateSize()  # empty: no room taken until a curve is named
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph override: it would move the legend to (0, 0))
+        self._fit_columns()
+        height = sum(max((self.layout.itemAt(r, c).height() for c in range(self.layout.columnCount())
+                          if self.layout.itemAt(r, c)), default=0) for r in range(self.layout.rowCount()))
+        self.setFixedHeight(height + 2 if self.items else 0)
+        self.setVisible(bool(self.items))
+
+    def setGeometry(self, *rect) -> None:  # noqa: N802 (Qt override: the canvas layout gives the row's width)
+        super().setGeometry(*rect)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """As many columns as the widest entry allows in the row's width (at least one)."""
+        if not self.items:
+            return
+        spacing = 2 * self.layout.horizontalSpacing()
+        widest = max(sample.boundingRect().width() + label.item.boundingRect().width() + spacing
+                     for sample, label in self.items)
+        row = self.parentWidget().contentsRect().width() if self.parentWidget() else self.geometry().width()
+        columns = int(max(1, min(len(self.items), row // max(widest, 1.0))))
+        if columns != self.columnCount:
+            self.setColumnCount(columns)
+
+    def mouseDragEvent(self, event) -> None:  # noqa: N802 (pyqtgraph override: the row is its place)
+        event.ignore()
+
+
+def legend_row(canvas: pg.GraphicsLayoutWidget, plot: pg.PlotItem | None = None) -> RowLegend:
+    """A RowLegend on the canvas's current row (call before adding `plot` on the next row); curves added to `plot`
+    with a name appear in it, as with plot.addLegend()."""
+    legend = RowLegend()
+    canvas.addItem(legend)
+    canvas.nextRow()
+    if plot is not None:
+        plot.legend = legend
+    return legend
+
+
 def curve(plot: pg.PlotItem, colour: str, name: str, width: float = 1.6, dash: bool = False) -> pg.PlotDataItem:
     style = QtCore.Qt.PenStyle.DashLine if dash else QtCore.Qt.PenStyle.SolidLine
     return plot.plot([], [], pen=pg.mkPen(colour, width=width, style=style), name=name)

@@ -14,6 +14,14 @@ from featlearn_gui.panels.run_view import STATUS_TEXT
 COLUMNS = ("run", "what differs", "status", "last step", "loss L", "population L", "max active angle", "far mass",
            "far / all mass",
            "captured mass (a*)")
+# What the header shows: the long names on two lines, so every column fits a laptop's width without scrolling.
+HEADERS = {"what differs": "what\ndiffers", "last step": "last\nstep", "population L": "population\nL",
+           "max active angle": "max active\nangle",
+           "far / all mass": "far /\nall mass", "captured mass (a*)": "captured mass\n(a*)"}
+STRETCH = "what differs"  # the one column that gives way (elided, whole in its tooltip) when room is short
+# Hidden, in this order, when the columns still do not fit (a laptop at 150 %): each run's header shows its status,
+# and the transport the step.
+OPTIONAL = ("status", "last step")
 TIPS = {
     "loss L": "the training loss: on the samples for empirical and online runs",
     "population L": "the exact population loss (equal to L for population runs)",
@@ -25,8 +33,13 @@ TIPS = {
 }
 
 
-def final_row(run: Run) -> list[str]:
-    """The row's texts at the run's last announced snapshot."""
+def targets_text(run: Run) -> str:
+    return " ".join(f"{a:+g}" for a in run.history.teacher.a)
+
+
+def final_row(run: Run, with_targets: bool = True) -> list[str]:
+    """The row's texts at the run's last announced snapshot; `with_targets`: a* in brackets after the captured
+    masses (left out when every run has the same a*: the header says it once)."""
     history, index = run.history, max(run.count - 1, 0)
     if run.count == 0:
         return [run.label, run.differences[0], STATUS_TEXT[run.status]] + [""] * (len(COLUMNS) - 3)
@@ -35,12 +48,18 @@ def final_row(run: Run) -> list[str]:
     total = float(met.mass.sum())
     share = met.far_mass / total if total > 0 else 0.0
     captured = " ".join(f"{c:+.2f}" for c in met.captured)
-    targets = " ".join(f"{a:+g}" for a in history.teacher.a)
     population = snap.loss if snap.population_loss is None else snap.population_loss
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%",
-            f"{captured}  ({targets})"]
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", _percent(share),
+            f"{captured}  ({targets_text(run)})" if with_targets else captured]
+
+
+def _percent(share: float) -> str:
+    """0%, <0.01% (rounding: far mass of 1e-17 next to a total of 3), 0.0359%, 100%."""
+    if share == 0:
+        return "0%"
+    return "<0.01%" if share < 1e-4 else f"{100 * share:.3g}%"
 
 
 def _swatch(colour: str) -> QtGui.QIcon:
@@ -56,7 +75,7 @@ class MetricsTable(QtWidgets.QTableWidget):
         super().__init__(0, len(COLUMNS), parent)
         self.model = model
         self._shown: dict[Run, tuple] = {}
-        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setHorizontalHeaderLabels([HEADERS.get(name, name) for name in COLUMNS])
         for c, name in enumerate(COLUMNS):
             self.horizontalHeaderItem(c).setToolTip(TIPS.get(name, ""))
         self.verticalHeader().hide()
@@ -67,9 +86,12 @@ class MetricsTable(QtWidgets.QTableWidget):
         self.setAlternatingRowColors(True)
         # Never wider than the window makes room for: the columns scroll instead of widening the window.
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.setWordWrap(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COLUMNS.index(STRETCH), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.cellClicked.connect(self._on_cell_clicked)
         self.refresh()
 
@@ -78,18 +100,39 @@ class MetricsTable(QtWidgets.QTableWidget):
         runs = list(self.model.runs)
         if self.rowCount() != len(runs) or list(self._shown) != runs:
             self._rebuild(runs)
+        targets = {targets_text(run) for run in runs}
+        shared = targets.pop() if len(targets) == 1 else None
+        captured = COLUMNS.index("captured mass (a*)")
+        self.horizontalHeaderItem(captured).setText(f"captured mass\n(a* = {shared})" if shared else
+                                                    HEADERS["captured mass (a*)"])
         for r, run in enumerate(runs):
-            key = (run.count, run.status, run.label, run.differences)
+            key = (run.count, run.status, run.label, run.differences, shared)
             shown = self._shown.get(run)
             if key == shown or (not grown and shown is not None and shown[1:] == key[1:]):
                 continue
             self._shown[run] = key
-            for c, text in enumerate(final_row(run)):
+            for c, text in enumerate(final_row(run, with_targets=shared is None)):
                 self.item(r, c).setText(text)
             self.item(r, 0).setIcon(_swatch(run.colour))
             self.item(r, 2).setToolTip(run.message)
             self.item(r, 1).setToolTip(run.differences[1])
+        self._fit_columns()
         self.setFixedHeight(self.preferred_height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Show every column that fits; hide those of OPTIONAL, in order, while the others do not fit."""
+        header = self.horizontalHeader()
+        for name in OPTIONAL:
+            self.setColumnHidden(COLUMNS.index(name), False)
+        for name in OPTIONAL:
+            if header.length() - header.sectionSize(COLUMNS.index(STRETCH)) + header.minimumSectionSize() \
+                    <= self.viewport().width():
+                break
+            self.setColumnHidden(COLUMNS.index(name), True)
 
     def _rebuild(self, runs: list[Run]) -> None:
         self.setRowCount(len(runs))

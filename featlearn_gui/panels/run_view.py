@@ -18,6 +18,47 @@ STATUS_TEXT = {"ready": "waiting for play", "running": "training", "paused": "pa
                "finished": "finished", "failed": "failed", "loaded": "from a file"}
 
 
+class ElidedLabel(QtWidgets.QLabel):
+    """Plain text cut with "…" to the width the layout gives it, never wider; the whole text in the tooltip.
+
+    A header shares one row with its buttons, and every run's sphere gets the same width, so a long label or a
+    long "what differs" must give way; cut mid-character ("λ = 0.(") it would misread, so it is elided.
+    """
+
+    def __init__(self, tip: str = "", parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._tip = tip  # a tooltip of its own (e.g. the long form of what differs), else the whole text when cut
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Preferred)
+
+    @property
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str, tip: str = "") -> None:
+        self._full, self._tip = text, tip
+        self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right() + 2
+        return QtCore.QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt override)
+        return QtCore.QSize(self.fontMetrics().horizontalAdvance("W…"), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight,
+                                              self.contentsRect().width())
+        super().setText(shown)
+        self.setToolTip(self._tip or (self._full if shown != self._full else ""))
+
+
 class RunView(QtWidgets.QFrame):
     """Signals: pause_toggled(bool) (the run's own pause button), stop_requested(), remove_requested(),
     clicked() (the person clicked the header: select this run), branch_requested() (Branch here)."""
@@ -71,14 +112,12 @@ class RunView(QtWidgets.QFrame):
         self.swatch = QtWidgets.QLabel()
         self.swatch.setFixedSize(14, 14)
         self.swatch.setToolTip("this run's colour in the plots and the table")
-        self.title = QtWidgets.QLabel()
-        self.title.setMinimumWidth(60)  # below its text's width when the window is narrow: the views stay equal
-        self.title.setStyleSheet("font-size: 11pt;")
-        self.differs = QtWidgets.QLabel()
+        self.title = ElidedLabel()
+        self.title.setStyleSheet("font-size: 11pt; font-weight: bold;")
+        self.differs = ElidedLabel()
         self.differs.setStyleSheet("color: #555;")
         # The header must not widen its view: every run gets the same width, so the spheres are the same size.
         self.differs.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.differs.setMinimumWidth(10)
         self.status = QtWidgets.QLabel()
         self.status.setStyleSheet("color: #555;")
         self.pause_button = QtWidgets.QToolButton()
@@ -123,12 +162,11 @@ class RunView(QtWidgets.QFrame):
     def _on_run_changed(self, *_args) -> None:
         run = self.run
         self.swatch.setStyleSheet(f"background: {run.colour}; border-radius: 7px;")
-        self.title.setText(f"<b>{run.label}</b>")
+        self.title.set_full_text(run.label)
         short, full = run.differences
         lineage = lineage_text(run)  # a branch says where it came from and what it changed
-        self.differs.setText(lineage or short)
-        self.differs.setToolTip("\n\n".join(filter(None, [lineage, f"What differs from the other runs:\n{full}"
-                                                              if full else ""])))
+        self.differs.set_full_text(lineage or short, "\n\n".join(filter(None, [
+            lineage, f"What differs from the other runs:\n{full}" if full else ""])))
         self.status.setText(STATUS_TEXT[run.status])
         self.status.setToolTip(run.message)
         controllable = not run.done

@@ -27,6 +27,7 @@ from featlearn_gui.panels._plotting import (
     RANGE_PADDING,
     TidyLogAxis,
     embed_canvas,
+    legend_row,
     nice_ceiling,
     place_cursors,
     steady_range,
@@ -53,6 +54,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         self._ranges: list[tuple | None] = []  # the steady (x, y) range set on each plot, None when user-ranged
         self._curves: dict[tuple[int, int], list[pg.PlotDataItem]] = {}  # (plot, run position) -> its lines
         self._guides: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._marks: dict[int, list[pg.InfiniteLine]] = {}  # plot -> its vertical marks (TimePlot.marks)
         self._keys: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []  # legend-only samples of the line styles
         self._metrics: weakref.WeakKeyDictionary[Run, MetricsSeries] = weakref.WeakKeyDictionary()
         for i, spec in enumerate(self.specs):
@@ -69,14 +71,14 @@ class TimePlotPanel(QtWidgets.QWidget):
     def _add_plot(self, spec: TimePlot, last: bool) -> None:
         if self.plots:
             self.canvas.nextRow()
+        legend = legend_row(self.canvas)  # above the plot, never over its curves
         plot = style_plot(self.canvas.addPlot(axisItems={"left": TidyLogAxis("left")}), spec.y_label)
+        plot.legend = legend
         if not last:  # stacked plots share the step axis: label it once, under the bottom one
             plot.getAxis("bottom").setStyle(showValues=False)
             plot.setLabel("bottom", "")
         if self.plots:
             plot.setXLink(self.plots[0])
-        legend = plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND, brush=pg.mkBrush(255, 255, 255, 215))
-        legend.setLabelTextSize("8pt")
         cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(CURSOR, width=1, style=DASH),
                                  hoverPen=pg.mkPen(CURSOR, width=2))
         cursor.setZValue(10)
@@ -167,8 +169,9 @@ class TimePlotPanel(QtWidgets.QWidget):
                     i, line = len(items), lines[len(items)]
                     if several:
                         style = STYLES[i % len(STYLES)]
+                        # The runs are named once per dock (its top plot): the same colours below need no legend.
                         items.append(plot.plot([], [], pen=pg.mkPen(run.colour, width=1.6, style=style),
-                                               name=None if i else run.label))
+                                               name=None if i or p else run.label))
                         if r == 0 and len(lines) > 1:
                             self._add_key(plot, line.label, style)
                     else:
@@ -177,6 +180,23 @@ class TimePlotPanel(QtWidgets.QWidget):
                                                name=line.label))
                 for item, line in zip(items, lines):
                     item.setData(line.x, line.y)
+            selected = runs.index(self.model.selected) if self.model.selected in runs else None
+            data = series[selected] if selected is not None and series[selected].count else None
+            self._place_marks(p, spec.marks(data) if data is not None else [])
+
+    def _place_marks(self, p: int, steps) -> None:
+        """Dotted vertical lines at `steps` on plot p (the selected run's changes of λ), reusing the ones there."""
+        plot, marks = self.plots[p], self._marks.setdefault(p, [])
+        while len(marks) < len(steps):
+            mark = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(FOREGROUND, width=1, style=QtCore.Qt.PenStyle.DotLine))
+            plot.addItem(mark, ignoreBounds=True)
+            marks.append(mark)
+        for mark, step in zip(marks, steps):
+            mark.setValue(float(step))
+            mark.show()
+        for mark in marks[len(steps):]:
+            mark.hide()
 
     def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
         """A grey legend entry naming a line style (with several runs, colours name the runs)."""

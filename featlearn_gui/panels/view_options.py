@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui.model import AppModel
 from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES, RENDERERS
+from featlearn_gui.scene import COLOUR_MEANINGS
 
 CERTIFICATE_LABELS = {"off": "off", "live": "live η_λ", "pre": "pre-certificate η"}
 COLOUR_LABELS = {"role": "role: teacher / far / inactive", "sign": "sign of a"}
@@ -32,8 +33,7 @@ class ViewOptionsPanel(QtWidgets.QWidget):
         self.colour = QtWidgets.QComboBox()
         for name in COLOUR_MODES:
             self.colour.addItem(COLOUR_LABELS[name], name)
-        self.colour.setToolTip("role: a neuron within 10° of a teacher (and active) in that teacher's colour, far "
-                               "ones black, inactive ones grey; sign: orange a > 0, blue a < 0")
+        self.colour.setToolTip("\n".join(f"{mode}: {COLOUR_MEANINGS[mode]}" for mode in COLOUR_MEANINGS))
         self.fold = QtWidgets.QCheckBox("Fold ±w (even activations)")
         self.fold.setToolTip("relu_centered and abs: w and −w are the same feature; draw each neuron at the copy "
                              "nearest to its nearest teacher, and each teacher once")

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from engine import presets
 from engine.metrics import neuron_metrics
-from engine.trainer import train
+
+from .trained import trained
 
 pytestmark = pytest.mark.slow
 
 
 def final_metrics(name):
-    history = train(presets.load(name))
+    history = trained(name)  # shared with test_doc_numbers.py
     snap = history.snapshot(-1)
     return history, snap, neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
 
@@ -34,7 +34,7 @@ def test_without_weight_decay_mass_lingers_far_away():
 
 
 def test_lazy_regime_fits_without_moving_directions():
-    history = train(presets.load("lazy"))
+    history = trained("lazy")
     loss = history.view()["loss"]
     assert loss[0] / loss[-1] >= 100
     start, end = (

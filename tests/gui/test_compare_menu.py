@@ -46,6 +46,17 @@ def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
     qtbot.waitUntil(lambda: not main_window.compare_menu._live_windows())  # deleted on close
 
 
+def test_a_comparison_whose_contrast_is_the_certificate_opens_on_the_map(qtbot, main_window):
+    action = next(a for a in main_window.compare_menu.menu.actions() if a.text() == "ReLU vs centred ReLU")
+    action.trigger()
+    win = main_window.compare_menu.windows[-1]
+    qtbot.waitExposed(win)
+    assert win.model.renderer == "map" and win.renderer_actions["map"].isChecked()
+    assert win.model.options.certificate == "pre"
+    assert main_window.model.renderer == "projected"  # the window it came from keeps its own
+    win.close()
+
+
 def test_compare_with_adds_the_picked_runs_beside_the_one_on_screen(qtbot, main_window):
     from featlearn_gui.comparisons.picker import ComparePicker
 

@@ -29,7 +29,7 @@ def test_builtin_comparison_loads_and_its_runs_step_in_lock_step(qtbot, open_win
     win = open_window(comparison.builtin(name))
     cmp = comparison.builtin(name)
     assert [view.run.label for view in win.spheres.views] == [entry.label for entry in cmp.runs]
-    assert all(view.differs.text() for view in win.spheres.views)  # each header says what sets its run apart
+    assert all(view.differs.full_text for view in win.spheres.views)  # each header says what sets its run apart
     _wait_displayed(qtbot, win, [0, 0])
     qtbot.keyClick(win, Key.Key_Right)  # at the live edge: every run trains one more snapshot
     _wait_displayed(qtbot, win, [20, 20])
@@ -141,7 +141,7 @@ def test_save_and_reopen_round_trip_through_the_window(qtbot, open_window, tmp_p
     assert win.open_comparison(comparison.load(saved), overrides=[])
     assert [view.run.label for view in win.spheres.views] == ["paper", "slow"]
     assert win.spheres.views[1].run.config.optim.lr == 0.25  # the config still found from its new place
-    assert "lr = 0.25" in win.spheres.views[1].differs.text()
+    assert "lr = 0.25" in win.spheres.views[1].differs.full_text
 
 
 def test_closing_stops_every_worker(qtbot, open_window, no_thread_left_running):

@@ -56,7 +56,9 @@ def test_a_comparison_can_say_what_its_spheres_show(tmp_path):
     path = tmp_path / "c.toml"
     comparison.save(cmp, path)
     assert comparison.load(path).view == {"certificate": "pre"}
+    assert cmp.renderer == comparison.load(path).renderer == "map"  # where the region beyond 1 shows whole
     for bad, message in (('certificate = "maybe"', "expected one of off, live, pre"),
+                         ('renderer = "globe"', "expected one of auto, gl, projected, map"),
                          ("trails = 3", "expected a bool"), ("zoom = 2", "is not a view option")):
         path.write_text(f'title = "t"\n[view]\n{bad}\n[[runs]]\npreset = "paper"\n[[runs]]\npreset = "lazy"\n')
         with pytest.raises(ConfigError, match=message):
