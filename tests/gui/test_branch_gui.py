@@ -43,7 +43,7 @@ def test_branch_here_puts_a_child_beside_its_parent(qtbot, window, train_to, tmp
     assert len(window.model.runs) == 2
     child = window.model.runs[1]
     assert window.model.selected is child and child.history.lineage.step == 200
-    header = window.spheres.views[1].differs.text()
+    header = window.spheres.views[1].differs.full_text  # the header elides it; the whole text is its tooltip
     assert header.startswith("branched from paper at step 200: optim.weight_decay = 0 (was 0.01)")
     # Its own curves start at the branch step; its file still starts at step 0 (the parent's snapshots).
     window.plots["loss"].draw_now()
@@ -93,7 +93,7 @@ def test_branches_of_branches_and_a_bad_value_stays_in_the_dialog(qtbot, window,
     grandchild = window.model.selected
     assert [run.label for run in window.model.runs] == ["paper", "paper @ 100", "paper @ 100 @ 300"]
     assert grandchild.history.lineage.parent == child.label and grandchild.history.lineage.step == 300
-    assert "loss.kind = online (was population)" in window.spheres.views[2].differs.text()
+    assert "loss.kind = online (was population)" in window.spheres.views[2].differs.full_text
 
 
 def test_the_tour_of_a_branch_stops_at_its_branch_step(small_config):

@@ -85,7 +85,7 @@ def test_the_dropped_teacher_runs_from_step_0_or_branches_the_students(qtbot, wi
     view.whatif.buttons["branch"].click()
     child = window.model.runs[1]
     assert child.history.lineage.step == 200 and np.allclose(child.history.teacher.w, moved.teacher.w)
-    assert "teacher 2 moved to (" in window.spheres.views[1].differs.text()
+    assert "teacher 2 moved to (" in window.spheres.views[1].differs.full_text
     window.spheres.flush()  # two views side by side now: the parent's sphere is smaller
     start = _pixel(canvas, _screen_of(canvas, "projected", parent.history.teacher.w[1]))
     _drag(canvas.viewport(), start, start + QPoint(-30, 20))
