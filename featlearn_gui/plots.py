@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.history import RunHistory
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, unit_rows
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, spans_input_space, unit_rows
 from engine.metrics_series import MetricsSeries
 from featlearn_gui import palette
 
@@ -36,6 +36,7 @@ class Line:
     y: np.ndarray
     colour: str
     dash: bool = False
+    symbols: bool = False  # points without a connecting line (marked snapshots, e.g. the ends of stages)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class TimePlot:
     log_y: Callable[[RunSeries], bool] = lambda run: False
     tooltip: str = ""
     figure_title: str = ""  # in the vector figures, where the dock title is not around it
+    # What the plot says instead of drawing lines that hold nothing (e.g. a share that is 1 by construction).
+    note: Callable[[list[RunSeries]], str] = lambda runs: ""
 
     def log(self, runs: list[RunSeries]) -> bool:
         return bool(runs) and all(self.log_y(run) for run in runs)
@@ -122,6 +125,37 @@ def captured_lines(run: RunSeries) -> list[Line]:
             for i, a in enumerate(run.history.teacher.a)]
 
 
+def stage_ends(stage: np.ndarray) -> np.ndarray:
+    """Indices of the last snapshot of each stage that a later one follows (three-stage runs: after the first
+    large step, and after the ridge fit); empty for plain runs."""
+    return np.flatnonzero(np.diff(np.asarray(stage)) > 0)
+
+
+def span_lines(run: RunSeries) -> list[Line]:
+    if spans_input_space(run.history.teacher.w):
+        return []  # 1 by construction: `span_note` says so instead of a flat line
+    n = min(run.count, len(run.metrics))
+    steps, share = run.steps[:n], run.metrics.span_share[:n]
+    lines = [Line("mass in the teacher span", steps, share, palette.SPAN)]
+    ends = stage_ends(run.column("stage")[:n])
+    if ends.size:
+        stages = [str(int(s)) for s in run.column("stage")[ends]]
+        lines.append(Line(f"end of stage{'s' if len(stages) > 1 else ''} {', '.join(stages)}", steps[ends],
+                          share[ends], palette.SPAN, symbols=True))
+    return lines
+
+
+def span_note(runs: list[RunSeries]) -> str:
+    spanning = [run for run in runs if spans_input_space(run.history.teacher.w)]
+    if not spanning:
+        return ""
+    dims = sorted({run.history.config.teacher.dim for run in spanning})
+    where = " and ".join(f"R^{d}" for d in dims)
+    if len(spanning) == len(runs):
+        return f"The teachers span all of {where}: every neuron lies in their span, so the share is 1 by construction."
+    return f"Runs whose teachers span all of {where} are 1 by construction and not drawn."
+
+
 TIME_PLOTS = {plot.key: plot for plot in (
     TimePlot("loss", "Loss and objective", "loss", loss_lines, log_y=lambda run: True,
              figure_title="Loss L and objective L_λ",
@@ -144,6 +178,13 @@ TIME_PLOTS = {plot.key: plot for plot in (
                                      for i, a in enumerate(history.teacher.a)],
              tooltip="Σ a_j‖w_j‖ over the neurons near each teacher; dashed lines: the teachers' a*.",
              figure_title="Captured mass vs a* (guides)"),
+    TimePlot("span", "Mass in the teacher span", "share in span", span_lines, note=span_note,
+             guides=lambda history: [Guide(1.0, palette.SPAN)],
+             tooltip="Σ |a_j|·‖P w_j‖ / Σ |a_j|‖w_j‖, P the projection onto the span of the teacher directions: each "
+                     "neuron's mass counted by the cosine of its angle to the span. The first large step of the "
+                     "three-stage procedure (dots: the ends of stages 1 and 2) lifts it from about √(k/d) to "
+                     "nearly 1.",
+             figure_title="Share of the mass in the teacher span"),
 )}
 
 # The plot docks of the main window: (object name, title, the time plots stacked in it). The certificate dock is
@@ -153,6 +194,7 @@ DOCKS = (
     ("far_mass", "Far mass and max active angle", ("far", "angle")),
     ("captured", "Captured mass per teacher", ("captured",)),
     ("weight_decay", "Weight decay λ", ("lambda",)),
+    ("span", "Mass in the teacher span", ("span",)),  # tabbed with "captured" (main_window)
 )
 
 

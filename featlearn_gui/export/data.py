@@ -2,6 +2,7 @@
 
 `loss` is the training loss (on the run's samples for empirical and online runs), `population_loss` the exact
 population loss beside it (the same number for population runs): their gap is the generalization gap.
+`span_share` is the share of the mass in the teacher span (1 by construction when the teachers span R^d).
 
 Every number comes from the history or from `engine.metrics.history_metrics`; nothing is recomputed here.
 """
@@ -26,6 +27,7 @@ BASE_COLUMNS = (
     "weight_decay",
     "far_mass",
     "max_active_angle_deg",
+    "span_share",
 )
 
 
@@ -37,6 +39,7 @@ def metric_columns(history) -> dict[str, np.ndarray]:
     columns = {name: view[name][:n] for name in BASE_COLUMNS[:6]}
     columns["far_mass"] = metrics["far_mass"][:n]
     columns["max_active_angle_deg"] = metrics["max_active_angle_deg"][:n]
+    columns["span_share"] = metrics["span_share"][:n]  # Σ|a_j|‖P w_j‖ / Σ|a_j|‖w_j‖, P onto the teacher span
     for i in range(metrics["captured"].shape[1]):
         columns[f"captured_{i + 1}"] = metrics["captured"][:n, i]
     return columns

@@ -1,18 +1,19 @@
-"""The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass,
-and the mass captured at each teacher against a*. The numbers come from engine.metrics at the run's last
-snapshot (updated while it trains), so the table answers "which regime cleaned up?" without reading curves.
+"""The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass, the
+share of the mass in the teacher span, and the mass captured at each teacher against a*. The numbers come from
+engine.metrics at the run's last snapshot (updated while it trains), so the table answers "which regime cleaned
+up?" without reading curves.
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics, spans_input_space
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import STATUS_TEXT
 
 COLUMNS = ("run", "what differs", "status", "last step", "loss L", "population L", "max active angle", "far mass",
-           "far / all mass",
+           "far / all mass", "in teacher span",
            "captured mass (a*)")
 TIPS = {
     "loss L": "the training loss: on the samples for empirical and online runs",
@@ -21,6 +22,8 @@ TIPS = {
                         "teacher",
     "far mass": f"Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher",
     "far / all mass": "far mass as a share of Σ |a_j|‖w_j‖: 0 when every neuron sits on a teacher",
+    "in teacher span": "Σ |a_j|·‖P w_j‖ / Σ |a_j|‖w_j‖ with P the projection onto the span of the teacher "
+                       "directions; 1 by construction when the teachers span all of R^d",
     "captured mass (a*)": f"Σ a_j‖w_j‖ over neurons within {CLOSE_DEG:g}° of each teacher; in brackets a_i*",
 }
 
@@ -37,9 +40,10 @@ def final_row(run: Run) -> list[str]:
     captured = " ".join(f"{c:+.2f}" for c in met.captured)
     targets = " ".join(f"{a:+g}" for a in history.teacher.a)
     population = snap.loss if snap.population_loss is None else snap.population_loss
+    span = "1 by construction" if spans_input_space(history.teacher.w) else f"{100 * met.span_share:.3g}%"
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%",
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%", span,
             f"{captured}  ({targets})"]
 
 

@@ -165,18 +165,29 @@ class TimePlotPanel(QtWidgets.QWidget):
                 items = self._curves.setdefault((p, r), [])
                 while len(items) < len(lines):
                     i, line = len(items), lines[len(items)]
-                    if several:
+                    colour = run.colour if several else line.colour
+                    if line.symbols:  # marked snapshots: dots, no line
+                        items.append(plot.plot([], [], pen=None, symbol="o", symbolSize=7, symbolPen=None,
+                                               symbolBrush=colour, name=None if several else line.label))
+                    elif several:
                         style = STYLES[i % len(STYLES)]
-                        items.append(plot.plot([], [], pen=pg.mkPen(run.colour, width=1.6, style=style),
+                        items.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6, style=style),
                                                name=None if i else run.label))
                         if r == 0 and len(lines) > 1:
                             self._add_key(plot, line.label, style)
                     else:
                         style = DASH if line.dash else SOLID
-                        items.append(plot.plot([], [], pen=pg.mkPen(line.colour, width=1.6, style=style),
+                        items.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6, style=style),
                                                name=line.label))
                 for item, line in zip(items, lines):
                     item.setData(line.x, line.y)
+            self._show_note(plot, spec.note(series))
+
+    @staticmethod
+    def _show_note(plot: pg.PlotItem, note: str) -> None:
+        """The plot's words for what it does not draw (e.g. a share that is 1 by construction), as its title."""
+        if (plot.titleLabel.text if plot.titleLabel.isVisible() else "") != note:
+            plot.setTitle(note or None, color=FOREGROUND, size="8pt")
 
     def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
         """A grey legend entry naming a line style (with several runs, colours name the runs)."""
