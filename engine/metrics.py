@@ -176,3 +176,22 @@ def history_metrics(history, close_deg: float = CLOSE_DEG) -> dict[str, np.ndarr
         "span_share": np.array([r.span_share for r in rows]),
         "captured": np.array([r.captured for r in rows]).reshape(len(rows), k),
     }
+
+
+# The columns of `metrics_table` before captured_1 … captured_k: recorded scalars, then measured ones.
+RECORDED_COLUMNS = ("step", "stage", "loss", "population_loss", "objective", "weight_decay")
+TABLE_COLUMNS = (*RECORDED_COLUMNS, "far_mass", "max_active_angle_deg", "span_share")
+
+
+def metrics_table(history, close_deg: float = CLOSE_DEG) -> dict[str, np.ndarray]:
+    """The run's metrics per recorded snapshot as the columns of one table (pandas.DataFrame(metrics_table(h))):
+    TABLE_COLUMNS, then captured_1 … captured_k (the signed mass near teacher i). The CSV export writes these."""
+    view = history.view()
+    metrics = history_metrics(history, close_deg)
+    n = len(metrics["step"])  # a history still growing: the metrics were taken from its first n rows
+    columns = {name: view[name][:n] for name in RECORDED_COLUMNS}
+    for name in TABLE_COLUMNS[len(RECORDED_COLUMNS):]:
+        columns[name] = metrics[name]
+    for i in range(metrics["captured"].shape[1]):
+        columns[f"captured_{i + 1}"] = metrics["captured"][:, i]
+    return columns
