@@ -152,8 +152,8 @@ def span_note(runs: list[RunSeries]) -> str:
     dims = sorted({run.history.config.teacher.dim for run in spanning})
     where = " and ".join(f"R^{d}" for d in dims)
     if len(spanning) == len(runs):
-        return f"The teachers span all of {where}: every neuron lies in their span, so the share is 1 by construction."
-    return f"Runs whose teachers span all of {where} are 1 by construction and not drawn."
+        return f"The teachers span all of {where}: the share is 1 by construction."
+    return f"Not drawn: 1 by construction where the teachers span {where}."
 
 
 TIME_PLOTS = {plot.key: plot for plot in (
@@ -179,7 +179,7 @@ TIME_PLOTS = {plot.key: plot for plot in (
              tooltip="Σ a_j‖w_j‖ over the neurons near each teacher; dashed lines: the teachers' a*.",
              figure_title="Captured mass vs a* (guides)"),
     TimePlot("span", "Mass in the teacher span", "share in span", span_lines, note=span_note,
-             guides=lambda history: [Guide(1.0, palette.SPAN)],
+             guides=lambda history: [Guide(0.0, palette.SPAN), Guide(1.0, palette.SPAN)],  # a share: [0, 1]
              tooltip="Σ |a_j|·‖P w_j‖ / Σ |a_j|‖w_j‖, P the projection onto the span of the teacher directions: each "
                      "neuron's mass counted by the cosine of its angle to the span. The first large step of the "
                      "three-stage procedure (dots: the ends of stages 1 and 2) lifts it from about √(k/d) to "

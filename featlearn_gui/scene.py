@@ -347,10 +347,11 @@ def projection_caption(projection: Projection, snap) -> str:
 
 
 def _percent(share: float) -> str:
-    """A share as a percentage with two significant digits, and "< 0.01 %" rather than "0 %" for a tiny one."""
+    """A share as a percentage with two significant digits, and "< 0.01 %" rather than "0 %" for a tiny one (no-break
+    spaces: a wrapped caption keeps the number and its sign together)."""
     if share <= 0:
-        return "0 %"
-    return "< 0.01 %" if share < 1e-4 else f"{100 * share:.2g} %"
+        return "0\u00a0%"
+    return "<\u00a00.01\u00a0%" if share < 1e-4 else f"{100 * share:.2g}\u00a0%"
 
 
 def _legend(options: ViewOptions, teacher_a: np.ndarray) -> tuple:

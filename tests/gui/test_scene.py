@@ -122,8 +122,8 @@ def test_projected_caption_says_how_much_mass_lies_outside_the_displayed_subspac
     shares = []
     for i in (0, 1):
         label = build_scene(history, i, ViewOptions()).projection_label
-        assert label.startswith("projection of R^30") and label.endswith(" % of the mass lies outside it")
-        shares.append(float(label.split("; ")[1].split(" %")[0]) / 100)
+        assert label.startswith("projection of R^30") and label.endswith("\u00a0% of the mass lies outside it")
+        shares.append(float(label.split("; ")[1].split("\u00a0%")[0]) / 100)
         assert shares[-1] == pytest.approx(outside_by_hand(i), rel=0.05)  # two significant digits
     assert shares[0] > 0.5 and shares[1] < 0.02  # the first large step lands in the span
     scene = build_scene(history, -1, ViewOptions())
