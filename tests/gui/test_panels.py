@@ -67,6 +67,23 @@ def test_span_plot_marks_the_stages_and_says_why_it_draws_nothing_in_three_dimen
     assert span.plots[0].titleLabel.isVisible() and "1 by construction" in span.plots[0].titleLabel.text
 
 
+def test_metrics_table_gives_the_share_in_the_teacher_span(qtbot, small_config):
+    from featlearn_gui.panels.metrics_table import MetricsTable
+
+    high = train(apply_overrides(presets.load("high-dim"), ["optim.steps=20", "record.every=20"]))
+    model = AppModel()
+    model.runs.append(Run("high-dim", high, status="finished"))
+    model.runs.append(Run("paper", train(small_config()), status="finished"))
+    table = MetricsTable(model)
+    qtbot.addWidget(table)
+    last = high.snapshot(-1)
+    q, _ = np.linalg.qr(high.teacher.w.T)  # the teacher span, by hand
+    a = np.abs(last.student_a)
+    share = np.sum(a * np.linalg.norm(last.student_w @ q, axis=1)) / np.sum(a * np.linalg.norm(last.student_w, axis=1))
+    assert table.values(0)["in teacher span"] == f"{100 * share:.3g}%"
+    assert table.values(1)["in teacher span"] == "1 by construction"
+
+
 def test_every_plot_draws_one_curve_per_run_in_the_runs_colours(qtbot, small_config):
     short, other = train(small_config()), train(small_config("optim.lr=0.25", "optim.steps=100"))
     model, (loss, far, captured, decay, _span, _certificate) = make_panels(qtbot, short, other)
