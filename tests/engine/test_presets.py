@@ -181,6 +181,10 @@ def test_few_samples(preset_run):
     assert snap.population_loss > 50 * snap.loss and snap.population_loss > 1e-2  # ...the function is not learned
     assert met.max_active_angle_deg > 20.0
     assert np.max(np.abs(met.captured - history.teacher.a)) > 0.5  # some teacher is missed
+    # docs/theory.md, "Loss kinds": the numbers of the same run in words.
+    assert "ends with a training loss near 10⁻⁴ and a population loss about 300 times larger" in " ".join(
+        THEORY.read_text(encoding="utf-8").split())
+    assert snap.loss == pytest.approx(1e-4, rel=0.5) and snap.population_loss / snap.loss == pytest.approx(300, rel=0.1)
 
 
 def test_online(preset_run):
