@@ -1,11 +1,12 @@
-"""Pictures and animations of runs from Python (scripts, notebooks): `render`, the export command as a function.
+"""Pictures and animations of runs from Python (scripts, notebooks): `render_run`, the export command as a
+function.
 
     from engine import train
-    from featlearn_gui.export import render
+    from featlearn_gui.export import render_run
 
     history = train("paper", {"optim.steps": 4000})
-    render(history, "paper.mp4", frames=120, spacing="log")   # an animation
-    frame = render(history, step=2000)                        # one frame as an (h, w, 3) uint8 array
+    render_run(history, "paper.mp4", frames=120, spacing="log")   # an animation
+    frame = render_run(history, step=2000)                        # one frame as an (h, w, 3) uint8 array
 
 It builds the same `ExportJob` as `featlearn export` and the Export… dialog (so it validates the same way and
 raises `ExportInputError` naming the option) and carries it out with `run_export`. A QApplication is started
@@ -38,7 +39,7 @@ def _runs(runs, labels: Sequence[str] | None) -> list:
     return out
 
 
-def render(runs, out: str | Path | None = None, *, step: int | None = None,
+def render_run(runs, out: str | Path | None = None, *, step: int | None = None,
            steps: tuple[int | None, int | None] = (None, None), labels: Sequence[str] | None = None,
            **options) -> Path | np.ndarray:
     """Render runs (a RunHistory or a run file, or a list of them side by side) to `out`, or return one frame.

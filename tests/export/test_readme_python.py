@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+import featlearn_gui.export.render  # noqa: F401 (loaded first, as in an app session: it must not shadow a name)
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
