@@ -10,21 +10,24 @@ from __future__ import annotations
 import numpy as np
 
 from .history import RunHistory
-from .metrics import ACTIVE_FRACTION, CLOSE_DEG
+from .metrics import ACTIVE_FRACTION, CLOSE_DEG, span_basis
 
 CHUNK = 256  # snapshots per vectorized batch: bounds the temporary (chunk, m, k) arrays
 
 
 class MetricsSeries:
-    """far_mass (T,), max_active_angle_deg (T,) and captured (T, k) of a RunHistory, kept up to date by `update`."""
+    """far_mass (T,), max_active_angle_deg (T,), span_share (T,) and captured (T, k) of a RunHistory, kept up to
+    date by `update`."""
 
     def __init__(self, history: RunHistory, close_deg: float = CLOSE_DEG) -> None:
         self.history = history
         self.close_deg = close_deg
+        self._span_basis = span_basis(history.teacher.w)  # (r, d) orthonormal rows of the teacher span
         k = len(history.teacher.a)
         capacity = max(len(history), 64)
         self._far = np.empty(capacity)
         self._angle = np.empty(capacity)
+        self._span = np.empty(capacity)
         self._captured = np.empty((capacity, k))
         self._count = 0
 
@@ -39,6 +42,7 @@ class MetricsSeries:
             size = max(n, 2 * len(self._far))
             self._far = np.resize(self._far, size)
             self._angle = np.resize(self._angle, size)
+            self._span = np.resize(self._span, size)
             self._captured = np.resize(self._captured, (size, self._captured.shape[1]))
         for start in range(self._count, n, CHUNK):
             stop = min(start + CHUNK, n)
@@ -72,6 +76,11 @@ class MetricsSeries:
         self._captured[rows] = np.bincount(offsets[near], weights=(a * norms)[near], minlength=b * k).reshape(b, k)
         self._far[rows] = np.where(near, 0.0, mass).sum(axis=1)
         self._angle[rows] = np.where(active, angle, 0.0).max(axis=1, initial=0.0)
+        # Span share Σ|a_j|‖P w_j‖ / Σ|a_j|‖w_j‖ (engine.metrics.subspace_share): P w_j's length from one product.
+        in_span = np.linalg.norm((w.reshape(b * m, -1) @ self._span_basis.T).reshape(b, m, -1), axis=-1)
+        total = mass.sum(axis=1)
+        spanned = (np.abs(a) * np.minimum(in_span, norms)).sum(axis=1)
+        self._span[rows] = np.divide(spanned, total, out=np.full(b, np.nan), where=total > 0)
 
     @property
     def far_mass(self) -> np.ndarray:
@@ -80,6 +89,10 @@ class MetricsSeries:
     @property
     def max_active_angle_deg(self) -> np.ndarray:
         return self._angle[: self._count]
+
+    @property
+    def span_share(self) -> np.ndarray:
+        return self._span[: self._count]
 
     @property
     def captured(self) -> np.ndarray:

@@ -323,9 +323,28 @@ def _print_info(run_file: str, history, met) -> None:
     active = f"{int(met.active.sum())} of {len(met.mass)}"
     print(f"max angle     {met.max_active_angle_deg:.3f} deg over the active neurons ({active})")
     print(f"far mass      {met.far_mass:.4g} ({met.far_mass / total if total else 0:.2e} of the total {total:.4g})")
+    print(f"in span       {_span_text(history, met)}")
     print("captured mass per teacher (target a*):")
     for i, (got, want) in enumerate(zip(met.captured, history.teacher.a)):
         print(f"  teacher {i + 1}   {got:+.4f}   (a* = {want:+.4f}, error {abs(got - want) / abs(want):.2%})")
+
+
+def _span_text(history, met) -> str:
+    """The share of the mass in the teacher span at the end, and for a three-stage run at the start and after
+    stage 1 (the first large step, which finds the span)."""
+    from engine.metrics import span_basis, spans_input_space, subspace_share
+
+    d = history.config.teacher.dim
+    if spans_input_space(history.teacher.w):
+        return f"1 by construction (the teachers span all of R^{d})"
+    basis = span_basis(history.teacher.w)
+    text = f"{met.span_share:.4f} of the mass lies in the teacher span ({len(basis)}-D of R^{d})"
+    view = history.view()
+    ends = [i for i in range(min(len(history), 3) - 1) if view["stage"][i] == 1 and view["stage"][i + 1] == 2]
+    if ends:
+        start, stage1 = (subspace_share(view["student_w"][i], view["student_a"][i], basis) for i in (0, ends[0]))
+        text += f"; {start:.4f} at the start, {stage1:.4f} after stage 1"
+    return text
 
 
 def _loss_kind(cfg) -> str:

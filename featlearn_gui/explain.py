@@ -17,7 +17,7 @@ import numpy as np
 from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.history import RunHistory
 from engine.initial import angle_matrix_deg
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, NeuronMetrics, neuron_metrics
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, NeuronMetrics, neuron_metrics, spans_input_space
 from featlearn_gui.plots import ETA_SHOWN, LAMBDA_JUMP, NEAR_PATH_DEG
 from featlearn_gui.scene import COLOUR_MEANINGS, ViewOptions, build_scene
 
@@ -124,6 +124,17 @@ def weight_decay_sentence(history: RunHistory, index: int) -> str:
     return f"λ = {lam:.3g} now; it {schedule}."
 
 
+def span_sentence(history: RunHistory, met) -> str:
+    """The span share in words: what it is, and its value now (or why it is 1 by construction)."""
+    d = history.config.teacher.dim
+    what = ("The share of the mass Σ |a<sub>j</sub>|‖w<sub>j</sub>‖ that lies in the span of the teacher "
+            "directions, each neuron counted by the cosine of its angle to that subspace. ")
+    if spans_input_space(history.teacher.w):
+        return what + f"Here the teachers span all of R<sup>{d}</sup>, so it is 1 by construction and not plotted."
+    return (what + "The first large step of the three-stage procedure lifts it close to 1 (the dots mark the ends of "
+            f"stages 1 and 2). Now: {100 * met.span_share:.3g} %.")
+
+
 def spheres_sentence(history: RunHistory, index: int, options: ViewOptions) -> str:
     """What the sphere draws at this snapshot with these options: the colours and the teacher markers, read from
     the frame itself (featlearn_gui.scene.build_scene), so the words say what the pixels show."""
@@ -180,6 +191,7 @@ def help_html(history: RunHistory, index: int, label: str = "", several: bool = 
         f"<p>The signed mass Σ a<sub>j</sub>‖w<sub>j</sub>‖ of the neurons within {CLOSE_DEG:g}° of each teacher, "
         f"against the teacher's a* (dashed). Recovery means they meet. Now: "
         f"{captured_sentence(met, history.teacher.a)}.</p>",
+        f"<h4>Mass in the teacher span</h4><p>{span_sentence(history, met)}</p>",
         "<h4>Certificate along the teacher path</h4>"
         "<p>A dual certificate η is a function on the sphere equal to ±1 (the sign of a*) at the teachers and "
         "strictly between −1 and 1 elsewhere: it proves that the teacher is the representation of least mass, "

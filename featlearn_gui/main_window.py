@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import presets
 from engine.config import ConfigError
+from engine.metrics import spans_input_space
 from featlearn_gui import prompts
 from featlearn_gui.actions import add_action
 from featlearn_gui.branching import Brancher
@@ -125,6 +126,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                                Area.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["experiment"], self.docks["view"])
         self.docks["experiment"].raise_()
+        self.tabifyDockWidget(self.docks["captured"], self.docks["span"])  # raised for runs in d > k: see below
         # λ(t) sits beside the certificate, under the spheres; the other plots stack on the right.
         self.addDockWidget(Area.BottomDockWidgetArea, self.docks["weight_decay"])
         self.splitDockWidget(self.docks["certificate"], self.docks["weight_decay"], QtCore.Qt.Orientation.Horizontal)
@@ -341,6 +343,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heading.setText(f"<b style='font-size:13pt'>{model.title}</b>&nbsp;&nbsp;"
                              f"<span style='color:#444'>{model.description}</span>")
         self.setWindowTitle(f"featlearn — {model.title}" if model.title else "featlearn")
+        # The teacher span tells the story of a run whose teachers do not span R^d (the three-stage presets); for
+        # the others it is 1 by construction and the captured masses are the story.
+        in_span = any(not spans_input_space(run.history.teacher.w) for run in model.runs)
+        self.docks["span" if in_span else "captured"].raise_()
 
     def _on_model_run_changed(self, run: Run, name: str) -> None:
         if len(self.model.runs) > 1:

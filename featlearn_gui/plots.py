@@ -20,7 +20,7 @@ import numpy as np
 
 from engine.certificate import live_certificate, pre_certificate, teacher_path
 from engine.history import RunHistory
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics, spans_input_space
 from engine.metrics_series import MetricsSeries
 from featlearn_gui import palette
 from featlearn_gui.scene import role_colors
@@ -39,6 +39,7 @@ class Line:
     y: np.ndarray
     colour: str
     dash: bool = False
+    symbols: bool = False  # points without a connecting line (marked snapshots, e.g. the ends of stages)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class TimePlot:
     tooltip: str = ""
     figure_title: str = ""  # in the vector figures, where the dock title is not around it
     marks: Callable[[RunSeries], np.ndarray] = lambda run: np.zeros(0)  # steps of dotted vertical marks
+    # What the plot says instead of drawing lines that hold nothing (e.g. a share that is 1 by construction).
+    note: Callable[[list[RunSeries]], str] = lambda runs: ""
 
     def log(self, runs: list[RunSeries]) -> bool:
         return bool(runs) and all(self.log_y(run) for run in runs)
@@ -140,6 +143,37 @@ def _from_branch_step(lines_of: Callable[[RunSeries], list[Line]]) -> Callable[[
     return lines
 
 
+def stage_ends(stage: np.ndarray) -> np.ndarray:
+    """Indices of the last snapshot of each stage that a later one follows (three-stage runs: after the first
+    large step, and after the ridge fit); empty for plain runs."""
+    return np.flatnonzero(np.diff(np.asarray(stage)) > 0)
+
+
+def span_lines(run: RunSeries) -> list[Line]:
+    if spans_input_space(run.history.teacher.w):
+        return []  # 1 by construction: `span_note` says so instead of a flat line
+    n = min(run.count, len(run.metrics))
+    steps, share = run.steps[:n], run.metrics.span_share[:n]
+    lines = [Line("mass in the teacher span", steps, share, palette.SPAN)]
+    ends = stage_ends(run.column("stage")[:n])
+    if ends.size:
+        stages = [str(int(s)) for s in run.column("stage")[ends]]
+        lines.append(Line(f"end of stage{'s' if len(stages) > 1 else ''} {', '.join(stages)}", steps[ends],
+                          share[ends], palette.SPAN, symbols=True))
+    return lines
+
+
+def span_note(runs: list[RunSeries]) -> str:
+    spanning = [run for run in runs if spans_input_space(run.history.teacher.w)]
+    if not spanning:
+        return ""
+    dims = sorted({run.history.config.teacher.dim for run in spanning})
+    where = " and ".join(f"R^{d}" for d in dims)
+    if len(spanning) == len(runs):
+        return f"The teachers span all of {where}: the share is 1 by construction."
+    return f"Not drawn: 1 by construction where the teachers span {where}."
+
+
 TIME_PLOTS = {plot.key: plot for plot in (
     TimePlot("loss", "Loss and objective", "loss", _from_branch_step(loss_lines), log_y=lambda run: True,
              figure_title="Loss L and objective L_λ",
@@ -162,6 +196,13 @@ TIME_PLOTS = {plot.key: plot for plot in (
                                      for i, a in enumerate(history.teacher.a)],
              tooltip="Σ a_j‖w_j‖ over the neurons near each teacher; dashed lines: the teachers' a*.",
              figure_title="Captured mass vs a* (guides)"),
+    TimePlot("span", "Mass in the teacher span", "share in span", _from_branch_step(span_lines), note=span_note,
+             guides=lambda history: [Guide(0.0, palette.SPAN), Guide(1.0, palette.SPAN)],  # a share: [0, 1]
+             tooltip="Σ |a_j|·‖P w_j‖ / Σ |a_j|‖w_j‖, P the projection onto the span of the teacher directions: each "
+                     "neuron's mass counted by the cosine of its angle to the span. The first large step of the "
+                     "three-stage procedure (dots: the ends of stages 1 and 2) lifts it from about √(k/d) to "
+                     "nearly 1.",
+             figure_title="Share of the mass in the teacher span"),
 )}
 
 
@@ -203,7 +244,8 @@ TIME_PLOTS["lambda"] = dataclasses.replace(
     TIME_PLOTS["lambda"], marks=lambda_changes,
     tooltip="Dotted verticals: each change of λ. " + LAMBDA_JUMP)
 TIME_PLOTS["certificate_peak"] = TimePlot(
-    "certificate_peak", "Certificate peak", "max |η_λ|", certificate_peak_lines, log_y=lambda run: True,
+    "certificate_peak", "Certificate peak", "max |η_λ|", _from_branch_step(certificate_peak_lines),
+    log_y=lambda run: True,
     guides=lambda history: [Guide(1.0, palette.FOREGROUND)], marks=lambda_changes,
     tooltip="The largest |η_λ| along the teacher path at each step (dotted: 1; at most 1 at a certified optimum). "
             "Dotted verticals: each change of λ. " + LAMBDA_JUMP,
@@ -217,6 +259,7 @@ DOCKS = (
     ("far_mass", "Far mass and max active angle", ("far", "angle")),
     ("captured", "Captured mass per teacher", ("captured",)),
     ("weight_decay", "Weight decay λ and the certificate's peak", ("lambda", "certificate_peak")),
+    ("span", "Mass in the teacher span", ("span",)),  # tabbed with "captured" (main_window)
 )
 
 

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.certificate import live_certificate, pre_certificate
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, balanced_positions, descent_targets, neuron_metrics, unit_rows
+from engine.metrics import (
+    ACTIVE_FRACTION,
+    CLOSE_DEG,
+    balanced_positions,
+    descent_targets,
+    neuron_metrics,
+    spans_input_space,
+    subspace_share,
+    unit_rows,
+)
 from engine.projection import Projection, display_projection
 from featlearn_gui import palette
 from featlearn_gui.palette import rgba
@@ -102,13 +111,15 @@ class NeuronTable:
     angle_deg: np.ndarray  # to the nearest teacher (mod ± for even σ)
     nearest: np.ndarray  # i
     role: np.ndarray  # "captured" | "far" | "inactive"
+    in_span: np.ndarray | None = None  # ‖P ŵ_j‖ onto the teacher span; None when the teachers span R^d
 
     def describe(self, row: int) -> str:
         i = int(self.nearest[row])
         role = {"captured": f"captured by teacher {i + 1}", "far": "far from every teacher",
                 "inactive": "inactive"}[str(self.role[row])]
+        span = "" if self.in_span is None else f"\n{100 * self.in_span[row]:.3g} % in the teacher span"
         return (f"neuron {int(self.index[row])}: {role}\na = {self.a[row]:.4g}   ‖w‖ = {self.norm[row]:.4g}\n"
-                f"mass |a|‖w‖ = {self.mass[row]:.4g}\n{self.angle_deg[row]:.2f}° from teacher {i + 1}")
+                f"mass |a|‖w‖ = {self.mass[row]:.4g}\n{self.angle_deg[row]:.2f}° from teacher {i + 1}{span}")
 
 
 @dataclass(frozen=True)
@@ -240,6 +251,7 @@ class _HistoryCache:
 
     def __init__(self, history) -> None:
         self.projection = display_projection(history.teacher.w)
+        self.spans_everything = spans_input_space(history.teacher.w)  # the span share is 1 by construction
         self._grids: dict[int, np.ndarray] = {}
         self._pre: dict[int, np.ndarray] = {}
         # (index, grid rows) → (values, scaled) of the live certificate: scrubbing revisits recent frames.
@@ -313,7 +325,7 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
         dim=projection.basis.shape[0],
         step=snap.step,
         caption=f"step {snap.step:,}{stage}{lam}",
-        projection_label="" if projection.exact else projection.description,
+        projection_label="" if projection.exact else projection_caption(projection, snap),
         teachers=teachers,
         students=_student_layer(met, directions, colors, projection, order, options.colour),
         teacher_spokes=spokes,
@@ -324,10 +336,29 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
         teacher_view=projection.apply(teacher.w).mean(axis=0),
         trail_connect=connect,
         student_info=NeuronTable(order, snap.student_a[order], met.norms[order], met.mass[order],
-                                 met.angle_deg[order], met.nearest[order], role_of(met)[order]),
+                                 met.angle_deg[order], met.nearest[order], role_of(met)[order],
+                                 None if cache.spans_everything else met.in_span[order]),
         teacher_info=teacher_info,
         legend=legend_entries(options, teacher.a),
     )
+
+
+def projection_caption(projection: Projection, snap) -> str:
+    """What a projected view shows, and how much of the students' mass at this snapshot lies outside the displayed
+    subspace: 1 − Σ|a_j|‖P w_j‖ / Σ|a_j|‖w_j‖ with P the projection onto it (engine.metrics.subspace_share, the
+    span share's convention), so a viewer knows when the picture can be trusted."""
+    outside = 1.0 - subspace_share(snap.student_w, snap.student_a, projection.basis)
+    if not np.isfinite(outside):
+        return projection.description
+    return f"{projection.description}; {_percent(outside)} of the mass lies outside it"
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with two significant digits, and "< 0.01 %" rather than "0 %" for a tiny one (no-break
+    spaces: a wrapped caption keeps the number and its sign together)."""
+    if share <= 0:
+        return "0\u00a0%"
+    return "<\u00a00.01\u00a0%" if share < 1e-4 else f"{100 * share:.2g}\u00a0%"
 
 
 def legend_entries(options: ViewOptions, teacher_a: np.ndarray) -> tuple:

@@ -5,7 +5,8 @@ snapshots up to it (so the stops of a run still training never move; the last on
 its final step):
 
 - the start;
-- the stages of the three-stage procedure (the first large step, the ridge fit);
+- the stages of the three-stage procedure (the first large step, with the share of the mass it put in the teacher
+  span, and the ridge fit);
 - early alignment: the first step at which most of the mass (≥ ALIGNED_SHARE) sits within CLOSE_DEG of a teacher;
 - each decrease of λ (the first recorded step with the new value);
 - the far mass vanishing: the first step after the start with far mass exactly 0;
@@ -22,10 +23,12 @@ story.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from engine.history import RunHistory
-from engine.metrics import CLOSE_DEG
+from engine.metrics import CLOSE_DEG, span_basis, spans_input_space
 from engine.metrics_series import MetricsSeries
 from featlearn_gui.explain import certificate_summary, metrics_at
 from featlearn_gui.scene import COLOUR_MEANINGS
@@ -67,8 +70,8 @@ def tour_stops(history: RunHistory, series: MetricsSeries | None = None,
            f"over the sphere; {k} teachers (markers) that they must find. Loss {loss[0]:.2g}.")
 
     if stage[0] == 1 and n > 1:
-        add(1, f"Stage 1, early feature learning: one large gradient step on the first layer. The directions jump "
-               f"towards the span of the teachers (max active angle {angle[0]:.0f}° → {angle[1]:.0f}°).")
+        add(1, "Stage 1, early feature learning: one large gradient step on the first layer. "
+               + _stage1_story(history, series.span_share[:2], angle[:2]))
     stage2 = _first(stage == 2)
     if stage2 is not None:
         add(stage2, f"Stage 2: the second layer is fitted by ridge regression (a convex problem) and every neuron "
@@ -132,6 +135,22 @@ def _branch_stop(history: RunHistory, steps: np.ndarray, far: np.ndarray, angle:
         i = int(hits[0])
         add(i, f"What if? This run {lineage.describe(history.config)}. Here the far mass is {_fmt(far[i])} and every "
                f"active neuron is within {angle[i]:.1f}° of a teacher; from here on the run is the branch's own.")
+
+
+def _stage1_story(history: RunHistory, span: np.ndarray, angle: np.ndarray) -> str:
+    """What the first large step did: in d > k, where the teachers do not span R^d, it finds their span (the share
+    of the mass in it, engine.metrics); the neurons are not yet on the teachers themselves."""
+    if spans_input_space(history.teacher.w):
+        return f"The directions jump towards the teachers (max active angle {angle[0]:.0f}° → {angle[1]:.0f}°)."
+    rank, d = span_basis(history.teacher.w).shape
+    return (f"{_floor_percent(span[1])} of the mass already lies in the teacher span, the {rank}-D subspace of R^{d} "
+            f"the teachers live in ({_floor_percent(span[0])} at the start), though the neurons are still up to "
+            f"{angle[1]:.0f}° from the nearest teacher.")
+
+
+def _floor_percent(share: float) -> str:
+    """A share as whole percent, rounded down: 0.996 is "99 %", never an overstated "100 %"."""
+    return f"{math.floor(100 * share + 1e-9):.0f} %"
 
 
 def _fmt(x: float) -> str:

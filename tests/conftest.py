@@ -16,3 +16,12 @@ import pytest  # noqa: E402
 def isolated_cache(tmp_path_factory, monkeypatch):
     """The app's recovery copies and the CLI's unsaved runs go to a temporary cache, never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def preset_run():
+    """preset_run(name): the built-in preset trained to its end as shipped, once per test session. Every test that
+    checks what a preset shows (its description, docs/theory.md's numbers) reads these runs: never modify one."""
+    from tests.engine.trained import trained  # one cache, shared with the tests that import it directly
+
+    return trained

@@ -32,9 +32,10 @@ METRIC_COLUMNS = (
     "wall_s",
 )
 # After the documented columns: the mean angle the neuron directions moved since initialization (lazy vs feature
-# learning), the smallest angle between two teachers (random teachers are only at least min_angle_deg apart), and
-# the CPU seconds of the run (below wall_s when the machine is busier than its cores).
-EXTRA_COLUMNS = ("direction_change_deg", "teacher_separation_deg", "cpu_s")
+# learning), the smallest angle between two teachers (random teachers are only at least min_angle_deg apart), the
+# CPU seconds of the run (below wall_s when the machine is busier than its cores), and the share of the mass in the
+# teacher span at the last step (1 by construction when the teachers span R^d).
+EXTRA_COLUMNS = ("direction_change_deg", "teacher_separation_deg", "cpu_s", "span_share")
 FINISHED = (OK, DIVERGED)
 
 

@@ -18,7 +18,8 @@ CERTIFICATE_EXCLUDE_DEG = CLOSE_DEG  # ... more than this far from every teacher
 
 
 def recovery_series(history: RunHistory, thresholds: Thresholds) -> dict[str, np.ndarray]:
-    """Per recorded snapshot: max_active_angle_deg, far_mass, far_fraction, captured_error and recovered."""
+    """Per recorded snapshot: max_active_angle_deg, far_mass, far_fraction, captured_error, recovered and
+    span_share."""
     series = MetricsSeries(history)
     series.update()
     view = history.view()
@@ -40,6 +41,7 @@ def recovery_series(history: RunHistory, thresholds: Thresholds) -> dict[str, np
         "far_fraction": far_fraction,
         "captured_error": captured_error,
         "recovered": recovered,
+        "span_share": series.span_share.copy(),
     }
 
 
@@ -110,4 +112,5 @@ def summarize(history: RunHistory, thresholds: Thresholds) -> dict[str, float | 
         "certificate_max": certificate_max(history.teacher, cfg.model.activation, cfg.is_even),
         "direction_change_deg": direction_change_deg(history),
         "teacher_separation_deg": teacher_separation_deg(history.teacher, cfg.is_even),
+        "span_share": float(series["span_share"][-1]),
     }

@@ -6,12 +6,14 @@
 Modules: `job` (the request, validated), `frames` (which steps become frames), `render` (frames of one or more
 runs side by side), `dashboard` (the loss and certificate panels), `writers` (atomic sinks), `figures`
 (matplotlib plots), `data` (CSV, run file), `runner` (carries a job out), `command` (the CLI), `dialog` (the
-Export… dialog), `bench` (export speed against matplotlib).
+Export… dialog), `bench` (export speed against matplotlib), `scripting` (`render_run`: the export as a function,
+for scripts and notebooks).
 """
 
 from .job import ExportCancelled, ExportError, ExportInputError, ExportJob
 
-__all__ = ["AnimationExport", "ExportCancelled", "ExportError", "ExportInputError", "ExportJob", "Run", "run_export"]
+__all__ = ["AnimationExport", "ExportCancelled", "ExportError", "ExportInputError", "ExportJob", "Run", "render_run",
+           "run_export"]
 
 
 def __getattr__(name: str):
@@ -20,6 +22,10 @@ def __getattr__(name: str):
         from .render import Run
 
         return Run
+    if name == "render_run":  # not "render": that name is the module export/render.py
+        from .scripting import render_run
+
+        return render_run
     if name in ("AnimationExport", "run_export"):
         from . import runner
 

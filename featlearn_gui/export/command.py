@@ -68,7 +68,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="sphere renderer; auto uses OpenGL when a display has it, else the projection; "
                              "map: the whole sphere at once (equal-area Hammer map)")
     parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
-                        "loss, lambda, far, angle, captured, certificate or sphere")
+                        "loss, lambda, far, angle, captured, span, certificate or sphere")
 
 
 def build_job(args: argparse.Namespace) -> ExportJob:

@@ -2,8 +2,9 @@
 
 `loss` is the training loss (on the run's samples for empirical and online runs), `population_loss` the exact
 population loss beside it (the same number for population runs): their gap is the generalization gap.
+`span_share` is the share of the mass in the teacher span (1 by construction when the teachers span R^d).
 
-Every number comes from the history or from `engine.metrics.history_metrics`; nothing is recomputed here.
+Every number comes from `engine.metrics.metrics_table` (the history and its metrics); nothing is computed here.
 """
 
 from __future__ import annotations
@@ -13,33 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.metrics import history_metrics
+from engine.metrics import TABLE_COLUMNS, metrics_table
 
 from .writers import atomic_file
 
-BASE_COLUMNS = (
-    "step",
-    "stage",
-    "loss",
-    "population_loss",
-    "objective",
-    "weight_decay",
-    "far_mass",
-    "max_active_angle_deg",
-)
+BASE_COLUMNS = TABLE_COLUMNS  # step, stage, the losses, λ, far mass, max active angle, span share
 
 
 def metric_columns(history) -> dict[str, np.ndarray]:
-    """Columns of the CSV in order: BASE_COLUMNS, then captured_1..captured_k (signed mass near teacher i)."""
-    view = history.view()
-    metrics = history_metrics(history)
-    n = len(view["step"])  # a history still growing: metrics and view were both taken from the first n rows
-    columns = {name: view[name][:n] for name in BASE_COLUMNS[:6]}
-    columns["far_mass"] = metrics["far_mass"][:n]
-    columns["max_active_angle_deg"] = metrics["max_active_angle_deg"][:n]
-    for i in range(metrics["captured"].shape[1]):
-        columns[f"captured_{i + 1}"] = metrics["captured"][:n, i]
-    return columns
+    """Columns of the CSV in order: BASE_COLUMNS, then captured_1..captured_k (signed mass near teacher i); the
+    table that `engine.metrics.metrics_table` gives a Python user."""
+    return metrics_table(history)
 
 
 def _cell(value) -> str:

@@ -33,8 +33,12 @@ def plot_time(ax, spec: TimePlot, runs: list, step: int | None = None) -> None:
         for i, line in enumerate(spec.lines(data)):
             colour = palette.run_colour(r) if several else line.colour
             label = f"{line.label} ({run.label})" if several else line.label
-            ax.plot(line.x, line.y, color=colour, ls=DASHES[i % len(DASHES)] if several or line.dash else "-",
-                    label=_mathtext(label))
+            style = {"ls": "", "marker": "o", "ms": 4} if line.symbols else {
+                "ls": DASHES[i % len(DASHES)] if several or line.dash else "-"}
+            ax.plot(line.x, line.y, color=colour, label=_mathtext(label), **style)
+    note = spec.note(series)
+    if note:
+        ax.text(0.5, 0.5, note, ha="center", va="center", wrap=True, fontsize="small", transform=ax.transAxes)
     for guide in spec.guides(runs[0].history):
         ax.axhline(guide.y, color=guide.colour, lw=0.8, ls=":", alpha=0.8)
     if step is not None:

@@ -1,23 +1,25 @@
-"""The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass,
-and the mass captured at each teacher against a*. The numbers come from engine.metrics at the run's last
-snapshot (updated while it trains), so the table answers "which regime cleaned up?" without reading curves.
+"""The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass, the
+share of the mass in the teacher span, and the mass captured at each teacher against a*. The numbers come from
+engine.metrics at the run's last snapshot (updated while it trains), so the table answers "which regime cleaned
+up?" without reading curves.
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics, spans_input_space
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import STATUS_TEXT
 
 COLUMNS = ("run", "what differs", "status", "last step", "loss L", "population L", "max active angle", "far mass",
-           "far / all mass",
+           "far / all mass", "in teacher span",
            "captured mass (a*)")
 # What the header shows: the long names on two lines, so every column fits a laptop's width without scrolling.
 HEADERS = {"what differs": "what\ndiffers", "last step": "last\nstep", "population L": "population\nL",
            "max active angle": "max active\nangle",
-           "far / all mass": "far /\nall mass", "captured mass (a*)": "captured mass\n(a*)"}
+           "far / all mass": "far /\nall mass", "in teacher span": "in teacher\nspan",
+           "captured mass (a*)": "captured mass\n(a*)"}
 STRETCH = "what differs"  # the one column that gives way (elided, whole in its tooltip) when room is short
 # Hidden, in this order, when the columns still do not fit (a laptop at 150 %): each run's header shows its status,
 # and the transport the step.
@@ -29,6 +31,8 @@ TIPS = {
                         "teacher",
     "far mass": f"Σ |a_j|‖w_j‖ over neurons more than {CLOSE_DEG:g}° from every teacher",
     "far / all mass": "far mass as a share of Σ |a_j|‖w_j‖: 0 when every neuron sits on a teacher",
+    "in teacher span": "Σ |a_j|·‖P w_j‖ / Σ |a_j|‖w_j‖ with P the projection onto the span of the teacher "
+                       "directions; 1 by construction when the teachers span all of R^d",
     "captured mass (a*)": f"Σ a_j‖w_j‖ over neurons within {CLOSE_DEG:g}° of each teacher; in brackets a_i*",
 }
 
@@ -49,9 +53,10 @@ def final_row(run: Run, with_targets: bool = True) -> list[str]:
     share = met.far_mass / total if total > 0 else 0.0
     captured = " ".join(f"{c:+.2f}" for c in met.captured)
     population = snap.loss if snap.population_loss is None else snap.population_loss
+    span = "1 by construction" if spans_input_space(history.teacher.w) else f"{100 * met.span_share:.3g}%"
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", _percent(share),
+            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", _percent(share), span,
             f"{captured}  ({targets_text(run)})" if with_targets else captured]
 
 

@@ -167,22 +167,27 @@ class TimePlotPanel(QtWidgets.QWidget):
                 items = self._curves.setdefault((p, r), [])
                 while len(items) < len(lines):
                     i, line = len(items), lines[len(items)]
-                    if several:
+                    colour = run.colour if several else line.colour
+                    if line.symbols:  # marked snapshots: dots, no line
+                        items.append(plot.plot([], [], pen=None, symbol="o", symbolSize=7, symbolPen=None,
+                                               symbolBrush=colour, name=None if several else line.label))
+                    elif several:
                         style = STYLES[i % len(STYLES)]
                         # The runs are named once per dock (its top plot): the same colours below need no legend.
-                        items.append(plot.plot([], [], pen=pg.mkPen(run.colour, width=1.6, style=style),
+                        items.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6, style=style),
                                                name=None if i or p else run.label))
                         if r == 0 and len(lines) > 1:
                             self._add_key(plot, line.label, style)
                     else:
                         style = DASH if line.dash else SOLID
-                        items.append(plot.plot([], [], pen=pg.mkPen(line.colour, width=1.6, style=style),
+                        items.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6, style=style),
                                                name=line.label))
                 for item, line in zip(items, lines):
                     item.setData(line.x, line.y)
             selected = runs.index(self.model.selected) if self.model.selected in runs else None
             data = series[selected] if selected is not None and series[selected].count else None
             self._place_marks(p, spec.marks(data) if data is not None else [])
+            self._show_note(plot, spec.note(series))
 
     def _place_marks(self, p: int, steps) -> None:
         """Dotted vertical lines at `steps` on plot p (the selected run's changes of λ), reusing the ones there."""
@@ -197,6 +202,12 @@ class TimePlotPanel(QtWidgets.QWidget):
             mark.show()
         for mark in marks[len(steps):]:
             mark.hide()
+
+    @staticmethod
+    def _show_note(plot: pg.PlotItem, note: str) -> None:
+        """The plot's words for what it does not draw (e.g. a share that is 1 by construction), as its title."""
+        if (plot.titleLabel.text if plot.titleLabel.isVisible() else "") != note:
+            plot.setTitle(note or None, color=FOREGROUND, size="8pt")
 
     def _add_key(self, plot: pg.PlotItem, label: str, style) -> None:
         """A grey legend entry naming a line style (with several runs, colours name the runs)."""

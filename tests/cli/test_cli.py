@@ -57,6 +57,26 @@ def test_info_summarizes_recovery(short_run):
         assert words in result.stdout
 
 
+def test_info_says_how_much_mass_lies_in_the_teacher_span(short_run, tmp_path):
+    paper = featlearn("info", str(short_run[0])).stdout
+    assert "in span       1 by construction (the teachers span all of R^3)" in paper
+    path = tmp_path / "high.npz"
+    run = featlearn("run", "--preset", "high-dim", "--set", "optim.steps=20", "--out", str(path), "--quiet")
+    assert run.returncode == 0
+    history = RunHistory.load(path)
+    q, _ = np.linalg.qr(history.teacher.w.T)  # the teacher span, independently of engine.metrics
+    view = history.view()
+
+    def share(i):
+        w, a = view["student_w"][i], np.abs(view["student_a"][i])
+        return np.sum(a * np.linalg.norm(w @ q, axis=1)) / np.sum(a * np.linalg.norm(w, axis=1))
+
+    assert list(view["step"][:3]) == [0, 1, 2] and list(view["stage"][:3]) == [1, 1, 2]
+    line = next(line for line in featlearn("info", str(path)).stdout.splitlines() if line.startswith("in span"))
+    assert line == (f"in span       {share(-1):.4f} of the mass lies in the teacher span (3-D of R^30); "
+                    f"{share(0):.4f} at the start, {share(1):.4f} after stage 1")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -26,3 +26,4 @@ def test_batched_metrics_match_per_snapshot(preset, monkeypatch):
         assert series.far_mass[i] == pytest.approx(ref.far_mass, rel=1e-12, abs=1e-15)
         assert series.max_active_angle_deg[i] == pytest.approx(ref.max_active_angle_deg, rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(series.captured[i], ref.captured, rtol=1e-12, atol=1e-15)
+        assert series.span_share[i] == pytest.approx(ref.span_share, rel=1e-12)

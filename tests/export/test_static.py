@@ -17,12 +17,13 @@ def test_csv_columns_match_the_history(tmp_path, paper_history):
         rows = list(csv.DictReader(f))
     k = len(paper_history.teacher.a)
     assert list(rows[0]) == ["step", "stage", "loss", "population_loss", "objective", "weight_decay", "far_mass",
-                             "max_active_angle_deg", *[f"captured_{i + 1}" for i in range(k)]]
+                             "max_active_angle_deg", "span_share", *[f"captured_{i + 1}" for i in range(k)]]
     view, metrics = paper_history.view(), history_metrics(paper_history)
     assert [int(r["step"]) for r in rows] == view["step"].tolist()
     np.testing.assert_array_equal([float(r["loss"]) for r in rows], view["loss"])
     np.testing.assert_array_equal([float(r["far_mass"]) for r in rows], metrics["far_mass"])
     np.testing.assert_array_equal([float(r[f"captured_{k}"]) for r in rows], metrics["captured"][:, k - 1])
+    np.testing.assert_array_equal([float(r["span_share"]) for r in rows], metrics["span_share"])
 
 
 def test_csv_of_a_finite_sample_run_has_both_losses(tmp_path):

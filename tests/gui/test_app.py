@@ -114,6 +114,24 @@ def test_presets_load_and_draw(qtbot, window, name):
     assert window.spheres.views[0].drawn[0] == 0
 
 
+def test_the_teacher_span_plot_comes_forward_where_it_tells_the_story(qtbot, window):
+    def front_tab() -> str:
+        """The tab a person sees of the captured-mass and teacher-span docks, which share a place."""
+        from PySide6.QtWidgets import QTabBar
+
+        qtbot.wait(50)  # the window lays its docks out (and retires unused tab bars) in its event loop
+        shown = {bar.tabText(bar.currentIndex()) for bar in window.findChildren(QTabBar) if bar.isVisible()
+                 and "Mass in the teacher span" in [bar.tabText(i) for i in range(bar.count())]}
+        assert len(shown) == 1
+        return shown.pop()
+
+    assert front_tab() == "Captured mass per teacher"  # paper: d = k = 3, the span is all of R^3
+    assert window.files.load_preset("high-dim")  # d = 30: the first step's jump into the span is the story
+    assert front_tab() == "Mass in the teacher span"
+    assert window.files.load_preset("circle")
+    assert front_tab() == "Captured mass per teacher"
+
+
 def test_changing_the_experiment_asks_before_discarding_a_run(qtbot, window, monkeypatch, train_to):
     train_to(window, 100)
     history = window.model.history

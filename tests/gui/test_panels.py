@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui
 
+from engine import presets
+from engine.config import apply_overrides
+from engine.metrics import neuron_metrics
 from engine.trainer import train
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels._plotting import nice_ceiling, steady_range
@@ -32,7 +35,7 @@ def make_panels(qtbot, *histories):
 
 def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_config):
     history = train(small_config())
-    model, (loss, far, captured, decay, certificate) = make_panels(qtbot, history)
+    model, (loss, far, captured, decay, _span, certificate) = make_panels(qtbot, history)
     model.set_index(7)
     for panel in (loss, decay, far, captured, certificate):
         panel.throttle.flush()
@@ -46,9 +49,44 @@ def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_
     assert "step 140" in certificate.plot.titleLabel.text
 
 
+def test_span_plot_marks_the_stages_and_says_why_it_draws_nothing_in_three_dimensions(qtbot, small_config):
+    three_stage = train(apply_overrides(presets.load("high-dim"), ["optim.steps=40", "record.every=20"]))
+    model, (*_plots, span, _certificate) = make_panels(qtbot, three_stage)
+    span.throttle.flush()
+    line, ends = span._curves[(0, 0)]
+    share = [neuron_metrics(s.student_w, s.student_a, three_stage.teacher, True).span_share
+             for s in map(three_stage.snapshot, range(len(three_stage)))]
+    np.testing.assert_allclose(line.yData, share, rtol=1e-9)
+    np.testing.assert_array_equal(ends.xData, [1, 2])  # after the first large step, after the ridge fit
+    assert ends.opts["pen"] is None and ends.opts["symbol"] == "o"
+    assert share[0] < 0.5 < 0.99 < share[1]
+    assert not span.plots[0].titleLabel.isVisible()
+    model.runs[0] = Run("paper", train(small_config()), status="finished")  # d = k = 3
+    span.throttle.flush()
+    assert all(len(item.xData or []) == 0 for item in span._curves.get((0, 0), []))
+    assert span.plots[0].titleLabel.isVisible() and "1 by construction" in span.plots[0].titleLabel.text
+
+
+def test_metrics_table_gives_the_share_in_the_teacher_span(qtbot, small_config):
+    from featlearn_gui.panels.metrics_table import MetricsTable
+
+    high = train(apply_overrides(presets.load("high-dim"), ["optim.steps=20", "record.every=20"]))
+    model = AppModel()
+    model.runs.append(Run("high-dim", high, status="finished"))
+    model.runs.append(Run("paper", train(small_config()), status="finished"))
+    table = MetricsTable(model)
+    qtbot.addWidget(table)
+    last = high.snapshot(-1)
+    q, _ = np.linalg.qr(high.teacher.w.T)  # the teacher span, by hand
+    a = np.abs(last.student_a)
+    share = np.sum(a * np.linalg.norm(last.student_w @ q, axis=1)) / np.sum(a * np.linalg.norm(last.student_w, axis=1))
+    assert table.values(0)["in teacher span"] == f"{100 * share:.3g}%"
+    assert table.values(1)["in teacher span"] == "1 by construction"
+
+
 def test_every_plot_draws_one_curve_per_run_in_the_runs_colours(qtbot, small_config):
     short, other = train(small_config()), train(small_config("optim.lr=0.25", "optim.steps=100"))
-    model, (loss, far, captured, decay, _certificate) = make_panels(qtbot, short, other)
+    model, (loss, far, captured, decay, _span, _certificate) = make_panels(qtbot, short, other)
     for panel in (loss, far, captured, decay):
         panel.throttle.flush()
         for p in range(len(panel.plots)):

@@ -11,6 +11,7 @@ import torch
 from engine import presets
 from engine.config import apply_overrides
 from engine.metrics import neuron_metrics, unit_rows
+from engine.projection import display_projection
 from engine.trainer import Trainer, train
 from featlearn_gui import palette
 from featlearn_gui.palette import rgba
@@ -106,6 +107,31 @@ def test_high_dimension_is_projected_and_says_so():
     assert "projection of R^30" in scene.projection_label
     assert np.all(np.linalg.norm(scene.students.positions, axis=1) <= 1 + 1e-9)  # a projection, not a renormalization
     assert np.allclose(np.linalg.norm(scene.teachers.positions, axis=1), 1.0)  # k = 3: the teacher span is shown
+
+
+def test_projected_caption_says_how_much_mass_lies_outside_the_displayed_subspace():
+    history = train(apply_overrides(presets.load("high-dim"), ["optim.steps=4", "teacher.width=2"]))
+    basis = display_projection(history.teacher.w).basis  # k = 2: the teacher span completed to three dimensions
+
+    def outside_by_hand(i):
+        snap = history.snapshot(i)
+        norms = np.linalg.norm(snap.student_w, axis=1)
+        shown = np.linalg.norm(snap.student_w @ basis.T, axis=1)  # length of each neuron's displayed part
+        return 1 - np.sum(np.abs(snap.student_a) * shown) / np.sum(np.abs(snap.student_a) * norms)
+
+    shares = []
+    for i in (0, 1):
+        label = build_scene(history, i, ViewOptions()).projection_label
+        assert label.startswith("projection of R^30") and label.endswith("\u00a0% of the mass lies outside it")
+        shares.append(float(label.split("; ")[1].split("\u00a0%")[0]) / 100)
+        assert shares[-1] == pytest.approx(outside_by_hand(i), rel=0.05)  # two significant digits
+    assert shares[0] > 0.5 and shares[1] < 0.02  # the first large step lands in the span
+    scene = build_scene(history, -1, ViewOptions())
+    hover = scene.student_info.describe(0)
+    j = scene.student_info.index[0]
+    w = history.snapshot(-1).student_w[j]
+    q, _ = np.linalg.qr(history.teacher.w.T)
+    assert f"{100 * np.linalg.norm(w @ q) / np.linalg.norm(w):.3g} % in the teacher span" in hover
 
 
 def test_trails_end_at_the_current_directions(paper):

@@ -85,8 +85,23 @@ def test_stops_of_a_run_in_progress_never_move(paper_run):
 
 def test_three_stage_stops_name_the_stages():
     cfg = apply_overrides(presets.load("three-stage"), ["optim.steps=200", "record.every=20"])
-    captions = dict(tour_stops(train(cfg)))
+    history = train(cfg)
+    captions = dict(tour_stops(history))
     assert captions[1].startswith("Stage 1") and captions[2].startswith("Stage 2")
+    q, _ = np.linalg.qr(history.teacher.w.T)  # the teacher span, by hand
+
+    def percent_in_span(i):
+        w, a = history.snapshot(i).student_w, np.abs(history.snapshot(i).student_a)
+        return int(100 * np.sum(a * np.linalg.norm(w @ q, axis=1)) / np.sum(a * np.linalg.norm(w, axis=1)))
+
+    assert percent_in_span(1) >= 97  # the first large step finds the span
+    assert (f"{percent_in_span(1)} % of the mass already lies in the teacher span, the 3-D subspace of R^10 the "
+            f"teachers live in ({percent_in_span(0)} % at the start)") in captions[1]
+    last = history.snapshot(-1)
+    a = np.abs(last.student_a)
+    share = np.sum(a * np.linalg.norm(last.student_w @ q, axis=1)) / np.sum(a * np.linalg.norm(last.student_w, axis=1))
+    help_text = re.sub("<[^>]+>", "", help_html(history, len(history) - 1))
+    assert f"lifts it close to 1 (the dots mark the ends of stages 1 and 2). Now: {100 * share:.3g} %." in help_text
 
 
 def test_help_text_numbers_are_the_engines(paper_run):

@@ -80,6 +80,7 @@ def test_row_metrics_match_the_run_file(finished):
     assert row["recovered"] == "0"  # 400 steps is far too early to have recovered the teacher
     assert float(row["certificate_max"]) < 1  # the paper's teacher is certified for centred ReLU
     assert float(row["wall_s"]) > 0 and float(row["cpu_s"]) > 0
+    assert float(row["span_share"]) == pytest.approx(met.span_share, rel=1e-9)
 
 
 def test_numpy_reads_results_in_one_line(finished):
