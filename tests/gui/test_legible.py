@@ -24,7 +24,8 @@ def test_plot_legends_sit_outside_the_data(qtbot, open_window):
     wait_done(qtbot, win)
     win.flush_redraws()
     QApplication.processEvents()
-    assert all(panel.plots[0].legend.items for panel in win.plots.values())  # each dock names the runs once
+    # Each dock names the runs once; the span dock draws no line in d = 3, where the teachers span R^3 (it says so).
+    assert all(panel.plots[0].legend.items for key, panel in win.plots.items() if key != "span")
     for plot in _plots(win):
         legend, data = plot.legend, plot.getViewBox().sceneBoundingRect()
         assert legend.isVisible() == bool(legend.items)  # an empty legend takes no room
