@@ -8,7 +8,6 @@ Compare with… adds runs to this window, beside the run the person is looking a
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -22,26 +21,13 @@ COMPARISON_FILTER = "Comparison (*.toml)"
 
 
 class CompareMenu(QtCore.QObject):
-    """Builds the menu on `window` (a MainWindow) and keeps the windows it opened."""
+    """What the Compare menu of `window` (a MainWindow) does (featlearn_gui.actions lists its entries); keeps the
+    windows it opened."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.windows: list[QtWidgets.QMainWindow] = []
-        self.menu = QtWidgets.QMenu("&Compare", window)
-        bar = window.menuBar()
-        run_menu = next((a for a in bar.actions() if a.text() == "&Run"), None)
-        bar.insertMenu(run_menu, self.menu) if run_menu is not None else bar.addMenu(self.menu)
-        self.menu.setToolTipsVisible(True)
-        for name in comparison_file.builtin_names():
-            cmp = comparison_file.builtin(name)
-            action = self.menu.addAction(cmp.title)
-            action.setToolTip(cmp.description)
-            action.triggered.connect(functools.partial(self.open_builtin, name))
-        self.menu.addSeparator()
-        self.menu.addAction("Compare &with…").triggered.connect(self.pick_dialog)
-        self.menu.addAction("Open comparison…").triggered.connect(self.open_dialog)
-        self.menu.addAction("Save comparison…").triggered.connect(self.save_dialog)
         QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)  # no worker outlives the app
 
     # --- opening in a new window ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from engine.config import ConfigError
 from featlearn_gui import prompts
@@ -19,18 +19,12 @@ SWEEP_FILTER = "Sweep (*.toml)"
 
 
 class SweepMenu(QtCore.QObject):
-    def __init__(self, window: QtWidgets.QMainWindow, file_menu: QtWidgets.QMenu, before: QtGui.QAction) -> None:
+    """What File → Open sweep… and Run sweep… of `window` do (featlearn_gui.actions lists the entries)."""
+
+    def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.phase_windows: list[QtWidgets.QMainWindow] = []
-        open_action = QtGui.QAction("Open s&weep…", window)
-        open_action.setToolTip("A sweep's results folder or its TOML: its phase diagram")
-        open_action.triggered.connect(self.open_dialog)
-        run_action = QtGui.QAction("R&un sweep…", window)
-        run_action.setToolTip("Run a sweep TOML on local workers, its phase diagram filling in as runs finish")
-        run_action.triggered.connect(self.run_dialog)
-        file_menu.insertActions(before, [open_action, run_action])
-        file_menu.insertSeparator(before)
         QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)
 
     def open(self, path: str | Path):

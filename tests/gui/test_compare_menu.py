@@ -31,7 +31,7 @@ def main_window(qtbot, tmp_path, monkeypatch):
 
 
 def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
-    menu = main_window.compare_menu.menu
+    menu = main_window.menus["&Compare"]
     titles = {a.text(): a.toolTip() for a in menu.actions() if a.text()}
     for name in comparison.builtin_names():
         cmp = comparison.builtin(name)
