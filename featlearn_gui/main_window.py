@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.config import ConfigError
-from featlearn_gui import prompts
+from featlearn_gui import prompts, view_state
 from featlearn_gui.actions import build_menus
 from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
@@ -41,8 +41,6 @@ from featlearn_gui.throttle import Throttle
 DEFAULT_SIZE = (1600, 1000)
 MINIMUM_SIZE = (960, 600)
 TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
-# Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
-COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 Area = QtCore.Qt.DockWidgetArea
 Key = QtGui.QKeySequence
 
@@ -169,7 +167,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if runs is None:
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
-        self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS, **comparison.view)
+        view = {**view_state.COMPARISON_OPTIONS, **comparison.view}
+        renderer = view.pop("renderer", None)
+        self.model.options = dataclasses.replace(self.model.options, **view)
+        if renderer is not None:
+            self.model.renderer = renderer
         return True
 
     def restore_runs(self, paths: list[Path]) -> bool:
@@ -230,26 +232,27 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- export ---------------------------------------------------------------------------------------------
 
     def export_dialog(self, suffix: str | None = None) -> QtWidgets.QDialog:
-        """File → Export…: every run so far, side by side (a run still training exports what it has recorded);
-        `suffix` (".mp4", ".svg", ...) preselects the kind of file."""
+        """File → Export…: a picture of what the window shows (`view_state`); `suffix` (".mp4", ".svg", ...)
+        preselects the kind of file."""
         from featlearn_gui.export.dialog import ExportDialog  # imported on demand: export pulls in imageio
 
-        camera = self.spheres.view.camera if self.spheres.view is not None else None
-        dialog = ExportDialog(self.export_runs, self, current_step=lambda: self.model.step, camera=camera,
+        dialog = ExportDialog(self.view_state, self, current_step=lambda: self.model.step,
                               settings=self.settings.qsettings)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         if suffix is not None:
-            name = (self.model.title or "run").lower().replace(" ", "-")
-            current = Path(dialog.path_edit.text() or name)
-            dialog.path_edit.setText(str(current.with_name(current.stem or name).with_suffix(suffix)))
+            dialog.path_edit.setText(str(Path(dialog.path_edit.text()).with_suffix(suffix)))
             if suffix == ".svg":
                 dialog.figure.setCurrentText("all")
         dialog.open()
         return dialog
 
-    def export_runs(self) -> list[tuple[str, object]]:
-        """(label, RunHistory) of every run, left to right: what an export shows side by side."""
-        return [(run.label, run.history) for run in self.model.runs if run.count]
+    def view_state(self) -> view_state.ViewState:
+        """What the window shows, frozen: every run recorded so far (left to right, a run still training as far as
+        it has come), the view options, the renderer, the camera and the title. Exports render this."""
+        runs = tuple(view_state.Run(run.label, view_state.freeze(run.history, run.count))
+                     for run in self.model.runs if run.count)
+        camera = self.spheres.view.camera()[:2] if self.spheres.views else None
+        return view_state.ViewState(runs, self.model.options, self.model.renderer, camera, title=self.model.title)
 
     # --- small handlers that only route to the model --------------------------------------------------------
 

@@ -21,7 +21,7 @@ from engine import config as config_mod
 from engine import presets
 from engine.config import ConfigError, RunConfig
 from engine.history import RunFileError, RunHistory
-from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES
+from featlearn_gui.palette import CERTIFICATES, COLOUR_MODES, RENDERERS
 from featlearn_gui.scene import ViewOptions
 
 SOURCES = ("preset", "config", "run")
@@ -84,14 +84,18 @@ class Comparison:
         return kind, str((self.base / value).resolve())
 
 
-VIEW_CHOICES = {"certificate": CERTIFICATES, "colour": COLOUR_MODES}
+VIEW_CHOICES = {"certificate": CERTIFICATES, "colour": COLOUR_MODES, "renderer": RENDERERS}
+# What a [view] table (or `featlearn export --view`) may set: the sphere's ViewOptions, and the renderer.
+VIEW_DEFAULTS = {**{f.name: getattr(ViewOptions(), f.name) for f in dataclasses.fields(ViewOptions)},
+                 "renderer": "auto"}
 
 
 def view_options(view: object, source: str) -> dict:
-    """The [view] table checked against the sphere's ViewOptions: known fields, values of their type and choices."""
+    """The [view] table checked against the sphere's ViewOptions (and the renderer): known fields, values of their
+    type and choices."""
     if not isinstance(view, dict):
         raise ConfigError(f"{source}: view = {view!r} is not allowed: expected a [view] table")
-    defaults = {f.name: getattr(ViewOptions(), f.name) for f in dataclasses.fields(ViewOptions)}
+    defaults = VIEW_DEFAULTS
     for key, value in view.items():
         if key not in defaults:
             raise ConfigError(f"{source}: [view] {key} is not a view option; known: {', '.join(defaults)}")

@@ -8,36 +8,23 @@ Everything runs in the thread that owns the QApplication: Qt widgets cannot be p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6 import QtCore, QtGui
+
+from featlearn_gui.view_state import Run, ViewState
 
 from .headless import ensure_app, is_offscreen
 from .job import ExportInputError
 
 
-def view_classes():
-    """(SphereView, ViewOptions, gl_available) of the app; imported late, as only rendering needs them."""
-    from featlearn_gui.scene import ViewOptions
-    from featlearn_gui.views.sphere_view import SphereView, gl_available
+def resolve(requested: str) -> str:
+    """The renderer an export asks the sphere view for: an explicit "gl" where OpenGL cannot run is a user error,
+    not a silent fallback; everything else is resolved by the view (sphere_view.resolve_renderer)."""
+    from featlearn_gui.views.sphere_view import gl_available
 
-    return SphereView, ViewOptions, gl_available
-
-
-def resolve_renderer(requested: str, gl_available) -> str:
-    """'projected' wherever OpenGL cannot run; an explicit 'gl' there is a user error, not a silent fallback."""
     if requested == "gl" and (is_offscreen() or not gl_available()):
         raise ExportInputError("--renderer gl: OpenGL is not available here (no display); use --renderer projected")
-    return "projected" if requested == "auto" and is_offscreen() else requested
-
-
-@dataclass(frozen=True)
-class Run:
-    """A history to export and the name shown above it (a file stem, a preset name)."""
-
-    label: str
-    history: object  # engine.history.RunHistory
+    return requested
 
 
 def _overlay_lines(run: Run, index: int, with_label: bool) -> list[str]:
@@ -56,37 +43,33 @@ def _to_qimage(rgba: np.ndarray) -> QtGui.QImage:
 
 
 class FrameRenderer:
-    """Renders frames of several runs side by side, each cell `size` = (width, height) pixels.
+    """Renders frames of a view state's runs side by side, each cell `size` = (width, height) pixels.
 
     Parameters
     ----------
-    runs : the runs, left to right.
-    size : one cell's (width, height); the frame is len(runs) cells wide.
-    content : "sphere" or "dashboard" (sphere on the left, loss and certificate panels on the right).
-    renderer : "auto", "gl", "projected" or "map" (see resolve_renderer).
-    overlay : draw step, loss and λ (and the run's name when there are several runs).
-    options : the sphere view's ViewOptions; None for its defaults.
-    captions : draw the guided tour's caption of the latest stop at or before each frame's step, along the bottom.
+    state : the runs, view options, renderer, camera, content ("sphere", or "dashboard": the sphere on the left,
+        the plots on the right), overlay and captions (see featlearn_gui.view_state.ViewState).
+    size : one cell's (width, height); the frame is len(state.runs) cells wide.
     """
 
-    def __init__(self, runs: list[Run], size: tuple[int, int], content: str = "sphere", renderer: str = "auto",
-                 overlay: bool = True, options=None, captions: bool = False) -> None:
+    def __init__(self, state: ViewState, size: tuple[int, int]) -> None:
         ensure_app()
-        SphereView, ViewOptions, gl_available = view_classes()
-        self.runs, self.size, self.content, self.overlay = runs, size, content, overlay
-        self.options = options if options is not None else ViewOptions()
-        mode = resolve_renderer(renderer, gl_available)
-        self.views = [SphereView(None, renderer=mode) for _ in runs]
+        from featlearn_gui.views.sphere_view import SphereView
+
+        self.state, self.runs, self.size = state, list(state.runs), size
+        self.content, self.overlay, self.options = state.content, state.overlay, state.options
+        mode = resolve(state.renderer)
+        self.views = [SphereView(None, renderer=mode) for _ in self.runs]
         self.captions = []
-        if captions:
+        if state.captions:
             from featlearn_gui.tour_stops import tour_stops  # the metrics: only when captions are asked for
 
-            self.captions = [tour_stops(run.history) for run in runs]
+            self.captions = [tour_stops(run.history) for run in self.runs]
         self.panels = []
-        if content == "dashboard":
+        if self.content == "dashboard":
             from .dashboard import DashboardPanels
 
-            self.panels = [DashboardPanels(run.history, font_px=self._font_px()) for run in runs]
+            self.panels = [DashboardPanels(run.history, font_px=self._font_px()) for run in self.runs]
 
     @property
     def frame_size(self) -> tuple[int, int]:
@@ -101,6 +84,17 @@ class FrameRenderer:
             return cell
         side = min(cell.height(), round(cell.width() * 0.55))
         return QtCore.QRect(cell.left(), cell.top(), side, cell.height())
+
+    def camera(self) -> tuple[float, float]:
+        """(azimuth, elevation) of the first frame: the state's camera, or the view's own start (facing the
+        teachers, as the window starts)."""
+        azimuth, elevation = self.state.camera or (None, None)
+        if azimuth is None or elevation is None:
+            view, run = self.views[0], self.runs[0]
+            view.set_frame(run.history, 0, self.options)
+            own = view.camera()
+            azimuth, elevation = own[0] if azimuth is None else azimuth, own[1] if elevation is None else elevation
+        return azimuth, elevation
 
     def render(self, indices: list[int], azimuth: float, elevation: float) -> np.ndarray:
         """The frame showing snapshot `indices[r]` of each run r: (height, width, 3) uint8 RGB."""

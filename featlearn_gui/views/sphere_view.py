@@ -72,6 +72,16 @@ def gl_available() -> bool:
     return _gl_works(QGuiApplication.platformName())
 
 
+def resolve_renderer(requested: str, flat: bool = False) -> str:
+    """The renderer that draws for a request: "auto" and "gl" are OpenGL where it works, else the projected
+    renderer; "map" is the map; a circle (d = 2, `flat`) is always drawn flat by the projected renderer."""
+    if flat:
+        return "projected"
+    if requested == "map":
+        return "map"
+    return "gl" if requested in ("auto", "gl") and gl_available() else "projected"
+
+
 class SphereView(QWidget):
     """Student neurons on the unit sphere (a circle for d = 2), with teachers, legend and certificate.
 
@@ -123,10 +133,7 @@ class SphereView(QWidget):
         self._apply_renderer()
 
     def _apply_renderer(self) -> None:
-        flat = self._scene is not None and self._scene.dim == 2
-        wanted = "gl" if self._requested in ("auto", "gl") and not flat and gl_available() else "projected"
-        if self._requested == "map" and not flat:
-            wanted = "map"
+        wanted = resolve_renderer(self._requested, flat=self._scene is not None and self._scene.dim == 2)
         if wanted == "map" and self._map is None:
             from .sphere_map import MapCanvas
 

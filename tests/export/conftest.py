@@ -31,3 +31,11 @@ def run_files(tmp_path_factory, paper_history):
     paper_history.save(paper)
     short_run("no-weight-decay", 400, every=40).save(other)
     return paper, other
+
+
+@pytest.fixture(scope="session")
+def paper_view(paper_history):
+    """The paper run, as a picture shows it with the default view options."""
+    from featlearn_gui.view_state import Run, ViewState
+
+    return ViewState((Run("paper", paper_history),))

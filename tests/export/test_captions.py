@@ -9,8 +9,9 @@ from PySide6 import QtCore
 from featlearn_gui.export import command
 from featlearn_gui.export.dialog import ExportDialog
 from featlearn_gui.export.job import ExportInputError, ExportJob
-from featlearn_gui.export.render import FrameRenderer, Run
+from featlearn_gui.export.render import FrameRenderer
 from featlearn_gui.tour_stops import caption_at, tour_stops
+from featlearn_gui.view_state import Run, ViewState
 
 SIZE = (320, 320)
 
@@ -21,8 +22,8 @@ def _run(argv):
 
 def test_captioned_frames_differ_only_where_the_caption_is_drawn(paper_history):
     runs = [Run("paper", paper_history)]
-    plain = FrameRenderer(runs, SIZE, renderer="projected", overlay=False)
-    captioned = FrameRenderer(runs, SIZE, renderer="projected", overlay=False, captions=True)
+    plain = FrameRenderer(ViewState(runs, renderer="projected", overlay=False), SIZE)
+    captioned = FrameRenderer(ViewState(runs, renderer="projected", overlay=False, captions=True), SIZE)
     stops = tour_stops(paper_history)
     try:
         for index in (0, 3, 10, len(paper_history) - 1):  # steps 0, 60, 200 and 400
@@ -65,15 +66,15 @@ def test_cli_captions_on_data_or_figures_exit_2(tmp_path, run_files, capsys, nam
     assert "--captions" in err and why in err and len(err.splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ExportInputError):
-        ExportJob(out=tmp_path / name, captions=True)
+        ExportJob(out=tmp_path / name).check_captions(True)
 
 
-def test_dialog_checkbox_asks_for_captions_where_they_can_go(qtbot, tmp_path):
+def test_dialog_checkbox_asks_for_captions_where_they_can_go(qtbot, tmp_path, paper_history):
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    dialog = ExportDialog(lambda: [], settings=settings)
+    dialog = ExportDialog(lambda: ViewState((Run("paper", paper_history),)), settings=settings)
     qtbot.addWidget(dialog)
     dialog.captions.setChecked(True)
     dialog.path_edit.setText(str(tmp_path / "a.mp4"))
-    assert dialog.job().captions
+    assert dialog.view_state(dialog.job()).captions
     dialog.path_edit.setText(str(tmp_path / "a.csv"))
-    assert not dialog.job().captions  # a remembered tick does not make a CSV export fail
+    assert not dialog.view_state(dialog.job()).captions  # a remembered tick does not make a CSV export fail

@@ -8,7 +8,7 @@ from PIL import Image
 
 from engine.metrics import neuron_metrics
 from featlearn_gui import palette
-from featlearn_gui.export import ExportJob, Run, run_export
+from featlearn_gui.export import ExportJob, Run, ViewState, run_export
 from featlearn_gui.views.camera import Camera
 from featlearn_gui.views.map_projection import map_points
 from featlearn_gui.views.sphere_map import VIEW_RANGE
@@ -30,8 +30,9 @@ def _pixels(xy: np.ndarray) -> np.ndarray:
 def test_far_neurons_are_drawn_where_the_map_puts_them(tmp_path):
     history = short_run("relu-no-weight-decay", 2000)
     out = tmp_path / "map.png"
-    job = ExportJob(out=out, size=SIZE, renderer="map", overlay=False, steps=(2000, 2000))
-    run_export(job, [Run("no weight decay", history)])
+    job = ExportJob(out=out, size=SIZE, steps=(2000, 2000))
+    state = ViewState((Run("no weight decay", history),), renderer="map", overlay=False, camera=(30.0, 20.0))
+    run_export(job, state)
     with Image.open(out) as image:
         pixels = np.asarray(image.convert("RGB")).astype(int)
     assert pixels.shape == (SIZE[1], SIZE[0], 3)
@@ -39,7 +40,7 @@ def test_far_neurons_are_drawn_where_the_map_puts_them(tmp_path):
     snap = history.snapshot(-1)
     met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
     far = met.active & ~met.near
-    camera = Camera(job.azimuth, job.elevation)
+    camera = Camera(*state.camera)
     at = _pixels(map_points(met.directions[far], camera))
     behind = met.directions[far] @ camera.axes()[2] < 0
     legend = (at[:, 0] > SIZE[0] - 420) & (at[:, 1] < 200)  # the legend panel may cover the top right corner
