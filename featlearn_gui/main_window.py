@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.config import ConfigError
 from featlearn_gui import prompts, view_state
 from featlearn_gui.actions import build_menus
+from featlearn_gui.application import App
 from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
@@ -46,10 +47,13 @@ Key = QtGui.QKeySequence
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, settings: Settings | None = None, renderer: str | None = None, restore: bool = True) -> None:
+    def __init__(self, settings: Settings | None = None, renderer: str | None = None, restore: bool = True,
+                 app: App | None = None) -> None:
         super().__init__()
         self.setWindowTitle("featlearn")
-        self.settings = settings or Settings()
+        self.app = app or App.instance()  # the settings' and the windows' owner, and the one error reporter
+        self.settings = settings or self.app.settings
+        self.app.add_window(self)
         self.model = AppModel()
         self.session = Session(self.model, parent=self)
         governor = self.session.governor

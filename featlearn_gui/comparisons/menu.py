@@ -21,26 +21,22 @@ COMPARISON_FILTER = "Comparison (*.toml)"
 
 
 class CompareMenu(QtCore.QObject):
-    """What the Compare menu of `window` (a MainWindow) does (featlearn_gui.actions lists its entries); keeps the
-    windows it opened."""
+    """What the Compare menu of `window` (a MainWindow) does (featlearn_gui.actions lists its entries); the windows
+    it opens belong to the app (featlearn_gui.application.App)."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.windows: list[QtWidgets.QMainWindow] = []
-        QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)  # no worker outlives the app
 
     # --- opening in a new window ----------------------------------------------------------------------------
 
     def show(self, comparison: Comparison) -> QtWidgets.QMainWindow | None:
-        window = type(self.window)(self.window.settings, renderer=self.window.model.renderer, restore=False)
+        window = self.window.app.new_window(renderer=self.window.model.renderer, restore=False)
         if not window.open_comparison(comparison):
             window.session.shutdown()
             window.deleteLater()
             return None
         window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.windows.append(window)
-        window.destroyed.connect(self._on_window_destroyed)
         window.show()
         return window
 
@@ -93,20 +89,3 @@ class CompareMenu(QtCore.QObject):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the comparison", name, COMPARISON_FILTER)
         if path:
             self.save(path if path.endswith(".toml") else path + ".toml")
-
-    # --- the windows ----------------------------------------------------------------------------------------
-
-    def _live_windows(self) -> list:
-        import shiboken6
-
-        self.windows = [w for w in self.windows if shiboken6.isValid(w)]
-        return self.windows
-
-    @QtCore.Slot(QtCore.QObject)
-    def _on_window_destroyed(self, *_args) -> None:
-        self._live_windows()
-
-    @QtCore.Slot()
-    def close_all(self) -> None:
-        for win in list(self._live_windows()):
-            win.close()

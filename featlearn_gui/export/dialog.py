@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from featlearn_gui import prompts
 from featlearn_gui.view_state import ViewState
 
 from .job import CAPTIONED, CONTENTS, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob, figure_names
@@ -310,6 +311,7 @@ class ExportDialog(QtWidgets.QDialog):
     def _done(self, path: Path) -> None:
         self._stop()
         self.export_finished.emit(str(path))
+        prompts.confirm(self.parentWidget(), "Exported", f"Exported to {path}")  # where it went, to open it
         self.accept()
 
     def _fail(self, message: str) -> None:
@@ -319,10 +321,7 @@ class ExportDialog(QtWidgets.QDialog):
         self._future = None
         self._stop()
         self.export_failed.emit(message)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Export failed", message,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # not exec(): the event loop (and any training) keeps running
+        prompts.show_error(self, "Export failed", message)
 
     def done(self, result: int) -> None:  # Qt override: closing the dialog must not leave an export running
         if self._export is not None and self._future is None:

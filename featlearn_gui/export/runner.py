@@ -14,7 +14,7 @@ import numpy as np
 
 from featlearn_gui.view_state import Run, ViewState
 
-from .frames import FramePlan, plan_frames
+from .frames import CAPTION_HOLD_S, FramePlan, hold_at_stops, plan_frames
 from .job import ExportCancelled, ExportError, ExportInputError, ExportJob, check_writable
 from .render import FrameRenderer
 from .writers import ThreadedSink, atomic_file, open_sink
@@ -56,6 +56,10 @@ class AnimationExport:
         self.job, self.runs = job, list(state.runs)
         self.plan = frame_plan(job, self.runs)
         self.renderer = FrameRenderer(state, job.frame_size(state.content))
+        if state.captions:
+            hold = max(1, round(CAPTION_HOLD_S * job.fps))
+            steps = [run.history.steps for run in self.runs]
+            self.plan = hold_at_stops(self.plan, steps, self.renderer.captions, hold)
         self.azimuth, self.elevation = self.renderer.camera()
         self.sink = ThreadedSink(open_sink(job.kind, job.target(), job.fps))
         self.done = 0

@@ -18,14 +18,14 @@ import logging
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..palette import RENDERERS
 from ..scene import SphereScene, ViewOptions, build_scene
 from .camera import Camera, facing
-from .overlay import OverlayWidget, paint_over_array
+from .overlay import LegendWidget, OverlayWidget, font_px, legend_entries, legend_layout, render_view
 from .sphere_projected import ProjectedCanvas
 
 log = logging.getLogger(__name__)
@@ -101,19 +101,23 @@ class SphereView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, renderer: str = "auto") -> None:
         super().__init__(parent)
-        self._layout = QGridLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        # No layout manager: resizeEvent places the canvas and the overlay in the sphere's rectangle and the legend
+        # beside or below it, as render_image does (overlay.legend_layout).
         self._projected = ProjectedCanvas(self)
         self._gl = None  # created on first use: creating a GLViewWidget where GL is unusable crashes
         self._map = None  # created on first use
-        self._overlay = OverlayWidget(self)
-        self._layout.addWidget(self._projected, 0, 0)
-        self._layout.addWidget(self._overlay, 0, 0)  # added last: stacked on top of the renderer
+        self._overlay = OverlayWidget(self)  # created after the canvas: stacked on top of it
+        self._legend = LegendWidget(self)
+        self.setAutoFillBackground(True)  # white around the legend too, as the renderers and the exports are
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), Qt.GlobalColor.white)
+        self.setPalette(palette)
         self._connect(self._projected)
         self._camera = Camera()
         self._camera_chosen = False  # once the user (or a caller) picks a camera, new runs keep it
         self._history = None
         self._scene: SphereScene | None = None
+        self._legend_scene: SphereScene | None = None  # the scene whose legend entries are shown
         self._requested = "auto"
         self._in_use = "projected"
         self.set_renderer(renderer)
@@ -138,9 +142,9 @@ class SphereView(QWidget):
             from .sphere_map import MapCanvas
 
             self._map = MapCanvas(self)
-            self._layout.addWidget(self._map, 0, 0)
             self._connect(self._map)
             self._overlay.raise_()
+            self._place()
         if wanted == "gl" and self._gl is None and not _gl_canvas_allowed():
             wanted = "projected"
         if wanted == "gl" and self._gl is None:
@@ -149,9 +153,9 @@ class SphereView(QWidget):
             global _gl_canvases_made
             _gl_canvases_made += 1
             self._gl = GLCanvas(self)
-            self._layout.addWidget(self._gl, 0, 0)
             self._connect(self._gl)
             self._overlay.raise_()
+            self._place()
         changed = wanted != self._in_use
         self._in_use = wanted
         self._projected.setVisible(wanted == "projected")
@@ -165,6 +169,22 @@ class SphereView(QWidget):
 
     def _canvas(self):
         return {"gl": self._gl, "map": self._map}.get(self._in_use) or self._projected
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._place()
+
+    def _place(self) -> None:
+        """The canvases and the overlay fill the sphere's rectangle; the legend sits beside or below it."""
+        px = font_px(QRectF(self.rect()))
+        entries = legend_entries(self._scene)
+        sphere, legend, columns = legend_layout(self.width(), self.height(), px, entries)
+        for widget in (self._projected, self._gl, self._map, self._overlay):
+            if widget is not None:
+                widget.setGeometry(sphere.toRect())
+        self._overlay.px = px
+        self._legend.show_legend(entries, px, columns)
+        self._legend.setGeometry(legend.toAlignedRect())
 
     def _connect(self, canvas) -> None:
         canvas.orbit_requested.connect(self._on_canvas_orbit_requested)
@@ -181,6 +201,9 @@ class SphereView(QWidget):
         self._scene = scene
         if new_run and not self._camera_chosen:
             self._camera = self._preferred_camera()
+        if legend_entries(scene) != legend_entries(self._legend_scene):
+            self._legend_scene = scene
+            self._place()
         self._overlay.set_scene(scene)
         if flat_changed:
             self._apply_renderer()  # a circle is drawn flat, whichever renderer was asked for
@@ -237,8 +260,14 @@ class SphereView(QWidget):
 
     # --- export ----------------------------------------------------------------------------------------
 
-    def render_image(self, width: int, height: int) -> np.ndarray:
-        """(height, width, 4) uint8 RGBA of what the view shows (renderer, legend, labels), at that size.
+    def sphere_rect(self, width: int, height: int) -> QRectF:
+        """Where the sphere goes in a view of that size (the legend takes the rest): see render_image."""
+        return legend_layout(width, height, font_px(QRectF(0, 0, width, height)), legend_entries(self._scene))[0]
+
+    def render_image(self, width: int, height: int, caption: bool = True, title: str = "",
+                     legend: bool = True) -> np.ndarray:
+        """(height, width, 4) uint8 RGBA of what the view shows at that size: the sphere, its caption (step, L and
+        λ; `caption=False` leaves it out, `title` goes above it) and colour bar, the legend beside or below.
 
         The OpenGL renderer can only draw once its widget has been shown; a never-shown view (headless export)
         draws with the projected renderer instead.
@@ -248,5 +277,4 @@ class SphereView(QWidget):
             canvas = self._projected
             if self._scene is not None:
                 canvas.show_scene(self._scene, self._camera)
-        pixels = canvas.render_array(int(width), int(height))
-        return paint_over_array(pixels, self._scene)
+        return render_view(int(width), int(height), self._scene, canvas.render_array, caption, title, legend)

@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from engine.trainer import train  # noqa: E402
+from tests.scripted_app import app  # noqa: E402, F401 (an autouse fixture)
 
 SIZE = (160, 128)  # small frames keep the suite fast; both sides are multiples of 16
 
