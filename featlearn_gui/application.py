@@ -42,6 +42,7 @@ class App(QtCore.QObject):
         self.exit_code = 0
         self.windows: list[QtWidgets.QMainWindow] = []  # main windows: the first one, comparisons, sweep cells
         self.phase_windows: list[QtWidgets.QMainWindow] = []
+        self._boxes: list[QtWidgets.QMessageBox] = []  # messages on screen
         App._current = self
         if qapp is not None:
             qapp.aboutToQuit.connect(self.close_all)  # no worker outlives the app
@@ -92,9 +93,7 @@ class App(QtCore.QObject):
         """An error: a dialog for someone at the screen; when scripted, one line on stderr and exit code `code`."""
         self.error_reported.emit(title, text)
         if self.interactive:
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text, Button.Ok, parent)
-            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()  # not exec(): the event loop (and any training) keeps running
+            self._show(QtWidgets.QMessageBox.Icon.Warning, title, text, parent)
             return
         print(f"{PROG}: {' '.join(text.split())}", file=sys.stderr)
         self.exit_code = self.exit_code or code
@@ -102,11 +101,16 @@ class App(QtCore.QObject):
     def inform(self, parent: QtWidgets.QWidget | None, title: str, text: str) -> None:
         """A confirmation (e.g. where an export went): a dialog that does not block, or one line on stdout."""
         if self.interactive:
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information, title, text, Button.Ok, parent)
-            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            self._show(QtWidgets.QMessageBox.Icon.Information, title, text, parent)
             return
         print(f"{PROG}: {' '.join(text.split())}")
+
+    def _show(self, icon, title: str, text: str, parent: QtWidgets.QWidget | None) -> None:
+        box = QtWidgets.QMessageBox(icon, title, text, Button.Ok, parent)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._boxes.append(box)  # a box without a parent lives only as long as someone holds it
+        box.finished.connect(lambda _result, shown=box: self._boxes.remove(shown))
+        box.open()  # not exec(): the event loop (and any training) keeps running
 
     def ask(self, parent: QtWidgets.QWidget | None, title: str, text: str, buttons: dict, default,
             scripted_answer) -> object:

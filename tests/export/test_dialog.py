@@ -75,3 +75,30 @@ def test_bad_path_reports_without_blocking(qtbot, tmp_path, settings, paper_hist
     with qtbot.waitSignal(dialog.export_failed, timeout=5_000) as failed:
         dialog.export_button.click()
     assert "does not exist" in failed.args[0]
+
+
+def _boxes(icon) -> list:
+    from PySide6 import QtWidgets
+
+    return [w for w in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(w, QtWidgets.QMessageBox) and w.isVisible() and w.icon() == icon]
+
+
+
+def test_someone_at_the_screen_sees_where_the_export_went_and_why_one_failed(qtbot, tmp_path, settings,
+                                                                             paper_history, app):
+    from PySide6.QtWidgets import QMessageBox
+
+    app.interactive = True  # dialogs, not stderr lines; neither blocks the event loop
+    out = tmp_path / "picture.png"
+    dialog = _dialog(qtbot, _view("paper", paper_history), settings, out)
+    with qtbot.waitSignal(dialog.export_finished, timeout=30_000):
+        dialog.export_button.click()
+    (confirmation,) = _boxes(QMessageBox.Icon.Information)
+    assert str(out) in confirmation.text() and out.is_file()
+    confirmation.close()
+    failing = _dialog(qtbot, _view("paper", paper_history), settings, tmp_path / "missing" / "x.png")
+    failing.export_button.click()
+    (error,) = _boxes(QMessageBox.Icon.Warning)
+    assert "does not exist" in error.text() and error.windowTitle() == "Export failed"
+    error.close()
