@@ -60,8 +60,12 @@ def test_scripted_bad_inputs_print_one_line_and_exit_2(tmp_path):
         ([str(tmp_path / "missing.npz")], "missing.npz"),
         (["--compare", str(tmp_path / "cmp.toml")], "run 'gone'"),
     ]
-    for args, named in cases:
-        result = run_gui(*args, "--quit")
-        assert result.returncode == 2, (args, result.stderr)
-        line = _one_line(result)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = [(subprocess.Popen([sys.executable, "-m", "featlearn_gui", *args, "--quit"], env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE), args, named)
+               for args, named in cases]  # side by side: each start-up takes seconds
+    for process, args, named in started:
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 2, (args, err)
+        line = _one_line(subprocess.CompletedProcess(args, process.returncode, _out, err))
         assert line.startswith("featlearn-gui: ") and named in line, (args, line)
