@@ -253,7 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def view_state(self) -> view_state.ViewState:
         """What the window shows, frozen: every run recorded so far (left to right, a run still training as far as
         it has come), the view options, the renderer, the camera and the title. Exports render this."""
-        runs = tuple(view_state.Run(run.label, view_state.freeze(run.history, run.count))
+        runs = tuple(Run(run.label, view_state.freeze(run.history, run.count), colour=run.colour, status="loaded")
                      for run in self.model.runs if run.count)
         camera = self.spheres.view.camera()[:2] if self.spheres.views else None
         return view_state.ViewState(runs, self.model.options, self.model.renderer, camera, title=self.model.title)

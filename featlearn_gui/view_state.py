@@ -13,26 +13,22 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from engine.history import RunHistory
+from featlearn_gui.model import Run
 from featlearn_gui.palette import CONTENTS, RENDERERS
 from featlearn_gui.scene import ViewOptions
+
+__all__ = ["COMPARISON_OPTIONS", "Run", "ViewState", "freeze", "slug"]
 
 # A comparison draws whole paths: feature-learning neurons travel onto the teachers, lazy ones stay put.
 COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 
 
 @dataclass(frozen=True)
-class Run:
-    """A run as a picture shows it: the name above it and its history, frozen (a copy of what was recorded)."""
-
-    label: str
-    history: RunHistory
-
-
-@dataclass(frozen=True)
 class ViewState:
     """Everything a picture of the spheres depends on, besides its size and its step.
 
-    runs : left to right.
+    runs : left to right: the app's one Run type, each holding a frozen history (see `freeze`), so that a run
+        still training cannot change the picture.
     options : what the spheres draw (trails, certificate, colour, fold, ...).
     renderer : "auto" | "gl" | "projected" | "map" (resolved by featlearn_gui.views.sphere_view.resolve_renderer).
     camera : (azimuth, elevation) in degrees; None (either or both) for the view's own start, facing the teachers.

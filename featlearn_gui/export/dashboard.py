@@ -22,12 +22,11 @@ TIME_PLOTS_SHARE = 0.68  # of the height: three plots above, the certificate bel
 class DashboardPanels:
     """Time plots (top) and the certificate (bottom) of one run; `set_index` then `paint` per frame."""
 
-    def __init__(self, history, font_px: int = 12) -> None:
+    def __init__(self, run: Run, font_px: int = 12) -> None:
         from featlearn_gui.panels.certificate_panel import CertificatePanel
         from featlearn_gui.panels.time_plot_panel import TimePlotPanel
 
-        self.history = history
-        run = Run("run", history, status="loaded")
+        self.history = run.history
         self.model = AppModel()
         self.model.runs.append(run)
         self.time_plots = TimePlotPanel(self.model, DASHBOARD_PLOTS)

@@ -61,7 +61,7 @@ class FrameRenderer:
         if self.content == "dashboard":
             from .dashboard import DashboardPanels
 
-            self.panels = [DashboardPanels(run.history, font_px=self._font_px()) for run in self.runs]
+            self.panels = [DashboardPanels(run, font_px=self._font_px()) for run in self.runs]
 
     @property
     def frame_size(self) -> tuple[int, int]:

@@ -71,7 +71,7 @@ def load_runs(paths: list[str]) -> list[Run]:
     runs = []
     for path in paths:
         try:
-            runs.append(Run(Path(path).stem, RunHistory.load(path)))
+            runs.append(Run(Path(path).stem, RunHistory.load(path), status="loaded"))
         except RunFileError as exc:
             raise ExportInputError(str(exc)) from None
     return runs
@@ -90,7 +90,7 @@ def load_comparison(path: str, quiet: bool = False):
     runs = []
     for entry, source in sources:
         history = _train(entry.label, source, quiet) if isinstance(source, RunConfig) else source
-        runs.append(Run(entry.label, history))
+        runs.append(Run(entry.label, history, status="loaded"))
     return comparison, runs
 
 
