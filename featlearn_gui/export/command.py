@@ -73,8 +73,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-overlay", dest="overlay", action="store_false", default=None,
                         help="omit the step / loss / λ text")
     parser.add_argument("--captions", action="store_true",
-                        help="draw the guided tour's captions: each frame shows the caption of the latest tour stop "
-                        "at or before its step (animations and PNG views)")
+                        help="the guided tour's captions: an animation pauses 3 s at each tour stop with its caption "
+                        "(whose numbers are that step's); a picture at a stop's step carries its caption")
     parser.add_argument("--renderer", choices=RENDERERS,
                         help="sphere renderer (default auto: OpenGL when a display has it, else the projection); "
                              "map: the whole sphere at once (equal-area Hammer map)")

@@ -91,7 +91,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.rotate = self._angle(-45, 45, 0)
         self.overlay = QtWidgets.QCheckBox("step, loss and λ on the picture")
         self.captions = QtWidgets.QCheckBox("the guided tour's captions on the picture")
-        self.captions.setToolTip("Each frame shows the caption of the latest tour stop at or before its step")
+        self.captions.setToolTip("An animation pauses at each tour stop with its caption (whose numbers are that "
+                                 "step's); a picture at a stop's step carries its caption")
         self.renderer = self._combo(RENDERERS)
         for label, widget in (("Content:", self.content), ("Plot (svg/pdf/png):", self.figure),
                               ("Size per run (px):", size), ("Steps:", steps), ("Spacing:", self.spacing),

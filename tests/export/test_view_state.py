@@ -112,3 +112,9 @@ def test_a_comparison_of_presets_is_trained_first_with_progress(tmp_path, capsys
     err = capsys.readouterr().err
     assert "train a" in err and "train b" in err and f"wrote {out}" in err
     assert _pixels(out).shape == (160, 320, 3)
+
+
+def test_the_help_names_every_view_key():
+    from featlearn_gui.comparisons.file import VIEW_DEFAULTS
+
+    assert all(key in command.DESCRIPTION for key in VIEW_DEFAULTS)
