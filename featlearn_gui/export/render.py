@@ -120,7 +120,7 @@ class FrameRenderer:
             self.panels[r].paint(painter, panel_rect)
         text = self.captions[r].get(int(run.history.steps[index]), "") if self.captions else ""
         if text:  # only at the stop's own step, so that the caption's numbers are the frame's
-            sphere = view.sphere_rect(area.width(), area.height()).toRect().translated(area.topLeft())
+            sphere = view.sphere_rect(area.width(), area.height(), bool(title)).toRect().translated(area.topLeft())
             self._paint_caption(painter, sphere, text)
 
     def _paint_caption(self, painter: QtGui.QPainter, rect: QtCore.QRect, text: str) -> int:

@@ -89,6 +89,22 @@ def legend_layout(width: float, height: float, px: int, entries: tuple | None = 
     return sphere, legend, columns
 
 
+def caption_band(px: int, lines: int = 1) -> int:
+    """Pixels kept above the sphere for `lines` lines of caption (the title, then step, L and λ), so the words
+    never sit on the sphere or the map's own name."""
+    return round(px * 0.7 + lines * px * 1.4 + px * 0.3)
+
+
+def view_layout(width: float, height: float, scene: SphereScene | None, lines: int = 1
+                ) -> tuple[QRectF, QRectF, QRectF, int, int]:
+    """(the renderer's rectangle, the overlay's (the renderer's and the caption band above it), the legend's,
+    the legend's columns, the font size) of a view of width × height, on screen and in exports alike."""
+    px = font_px(QRectF(0, 0, width, height))
+    area, legend, columns = legend_layout(width, height, px, legend_entries(scene))
+    canvas = area.adjusted(0, min(caption_band(px, lines), area.height() // 2), 0, 0)
+    return canvas, area, legend, columns, px
+
+
 def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int, caption: bool = True,
               title: str = "") -> None:
     pad = px * 0.7
@@ -293,18 +309,17 @@ class LegendWidget(QLabel):
 def render_view(width: int, height: int, scene: SphereScene | None, draw_sphere, caption: bool = True,
                 title: str = "", legend: bool = True) -> np.ndarray:
     """(height, width, 4) uint8 RGBA of a whole view: the sphere drawn by `draw_sphere(w, h)` (an RGBA array) in
-    its rectangle, the caption (and `title`) and colour bar over it, the legend (unless `legend=False`) beside or
-    below it, on white."""
-    px = font_px(QRectF(0, 0, width, height))
-    sphere, box, columns = legend_layout(width, height, px, legend_entries(scene))
+    its rectangle, the caption (and `title`) above it, the colour bar over its bottom, the legend (unless
+    `legend=False`) beside or below it, on white."""
+    canvas, area, box, columns, px = view_layout(width, height, scene, lines=2 if title else 1)
     buffer = np.full((height, width, 4), 255, dtype=np.uint8)
     image = QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
-    pixels = np.ascontiguousarray(draw_sphere(int(sphere.width()), int(sphere.height())), dtype=np.uint8)
+    pixels = np.ascontiguousarray(draw_sphere(int(canvas.width()), int(canvas.height())), dtype=np.uint8)
     sphere_image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], 4 * pixels.shape[1],
                           QImage.Format.Format_RGBA8888)
     painter = QPainter(image)
-    painter.drawImage(sphere.topLeft(), sphere_image)
-    paint_overlay(painter, sphere, scene, caption=caption, title=title, px=px)
+    painter.drawImage(canvas.topLeft(), sphere_image)
+    paint_overlay(painter, area, scene, caption=caption, title=title, px=px)
     if legend:
         paint_legend(painter, box, scene, px, columns)
     painter.end()

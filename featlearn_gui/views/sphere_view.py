@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QWidget
 from ..palette import RENDERERS
 from ..scene import SphereScene, ViewOptions, build_scene
 from .camera import Camera, facing
-from .overlay import LegendWidget, OverlayWidget, font_px, legend_entries, legend_layout, render_view
+from .overlay import LegendWidget, OverlayWidget, legend_entries, render_view, view_layout
 from .sphere_projected import ProjectedCanvas
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,8 @@ class SphereView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, renderer: str = "auto") -> None:
         super().__init__(parent)
-        # No layout manager: resizeEvent places the canvas and the overlay in the sphere's rectangle and the legend
-        # beside or below it, as render_image does (overlay.legend_layout).
+        # No layout manager: resizeEvent places the canvas under a caption band, the overlay over both and the
+        # legend beside or below them, as render_image does (overlay.view_layout).
         self._projected = ProjectedCanvas(self)
         self._gl = None  # created on first use: creating a GLViewWidget where GL is unusable crashes
         self._map = None  # created on first use
@@ -176,14 +176,13 @@ class SphereView(QWidget):
 
     def _place(self) -> None:
         """The canvases and the overlay fill the sphere's rectangle; the legend sits beside or below it."""
-        px = font_px(QRectF(self.rect()))
-        entries = legend_entries(self._scene)
-        sphere, legend, columns = legend_layout(self.width(), self.height(), px, entries)
-        for widget in (self._projected, self._gl, self._map, self._overlay):
+        canvas, area, legend, columns, px = view_layout(self.width(), self.height(), self._scene)
+        for widget in (self._projected, self._gl, self._map):
             if widget is not None:
-                widget.setGeometry(sphere.toRect())
+                widget.setGeometry(canvas.toRect())
+        self._overlay.setGeometry(area.toRect())  # the caption above the sphere, the colour bar over its bottom
         self._overlay.px = px
-        self._legend.show_legend(entries, px, columns)
+        self._legend.show_legend(legend_entries(self._scene), px, columns)
         self._legend.setGeometry(legend.toAlignedRect())
 
     def _connect(self, canvas) -> None:
@@ -260,9 +259,10 @@ class SphereView(QWidget):
 
     # --- export ----------------------------------------------------------------------------------------
 
-    def sphere_rect(self, width: int, height: int) -> QRectF:
-        """Where the sphere goes in a view of that size (the legend takes the rest): see render_image."""
-        return legend_layout(width, height, font_px(QRectF(0, 0, width, height)), legend_entries(self._scene))[0]
+    def sphere_rect(self, width: int, height: int, title: bool = False) -> QRectF:
+        """Where the renderer draws in render_image at that size (with a `title` line above the caption or not);
+        the caption band and the legend take the rest."""
+        return view_layout(width, height, self._scene, lines=2 if title else 1)[0]
 
     def render_image(self, width: int, height: int, caption: bool = True, title: str = "",
                      legend: bool = True) -> np.ndarray:

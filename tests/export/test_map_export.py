@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QRectF
 
 from engine.metrics import neuron_metrics
 from featlearn_gui import palette
@@ -13,7 +12,7 @@ from featlearn_gui.export import ExportJob, Run, ViewState, run_export
 from featlearn_gui.scene import build_scene
 from featlearn_gui.views.camera import Camera
 from featlearn_gui.views.map_projection import map_points
-from featlearn_gui.views.overlay import font_px, legend_entries, legend_layout
+from featlearn_gui.views.overlay import view_layout
 from featlearn_gui.views.sphere_map import VIEW_RANGE
 
 from .conftest import short_run
@@ -22,8 +21,8 @@ SIZE = (1400, 600)
 
 
 def _pixels(xy: np.ndarray, w: float = SIZE[0], h: float = SIZE[1]) -> np.ndarray:
-    """Map coordinates to pixels of the map's rectangle (w × h at the top left of the exported image: the legend
-    takes the rest): the view box centres its range and keeps the aspect."""
+    """Map coordinates to pixels of the map's rectangle (w × h; the caption above and the legend beside take the
+    rest of the image): the view box centres its range and keeps the aspect."""
     (x0, x1), (y0, y1) = VIEW_RANGE
     scale = min(w / (x1 - x0), h / (y1 - y0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -44,9 +43,9 @@ def test_far_neurons_are_drawn_where_the_map_puts_them(tmp_path):
     met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
     far = met.active & ~met.near
     camera = Camera(*state.camera)
-    entries = legend_entries(build_scene(history, len(history) - 1, state.options))
-    area = legend_layout(*SIZE, font_px(QRectF(0, 0, *SIZE)), entries)[0]  # the map's; the legend's is beside
-    at = _pixels(map_points(met.directions[far], camera), area.width(), area.height())
+    scene = build_scene(history, len(history) - 1, state.options)
+    area = view_layout(*SIZE, scene)[0]  # the map's, under the caption; the legend's is beside
+    at = _pixels(map_points(met.directions[far], camera), area.width(), area.height()) + [area.left(), area.top()]
     behind = met.directions[far] @ camera.axes()[2] < 0
     assert len(at) >= 3 and behind.any(), "the run should have far neurons, some on the back of the globe"
     far_rgb = np.array(palette.rgba(palette.FAR)[:3]) * 255
@@ -54,5 +53,5 @@ def test_far_neurons_are_drawn_where_the_map_puts_them(tmp_path):
         patch = pixels[max(y - 3, 0): y + 4, max(x - 3, 0): x + 4]
         assert (np.abs(patch - far_rgb).max(axis=-1) < 40).any(), f"no far neuron drawn at ({x}, {y}), back={back}"
     # a place on the map with no neuron is not dark: the check above can fail
-    empty = _pixels(np.array([[0.0, -1.3]]), area.width(), area.height())[0].astype(int)
+    empty = (_pixels(np.array([[0.0, -1.3]]), area.width(), area.height())[0] + [0, area.top()]).astype(int)
     assert not (np.abs(pixels[empty[1], empty[0]] - far_rgb).max() < 40)

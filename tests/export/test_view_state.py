@@ -49,12 +49,12 @@ def relu_vs_centred(tmp_path_factory):
 
 def test_a_comparison_file_exports_its_pre_certificate_and_view_off_removes_it(tmp_path, relu_vs_centred):
     shown, off = tmp_path / "shown.png", tmp_path / "off.png"
-    assert _run([str(relu_vs_centred), "--out", str(shown), "--size", SIZE, "--renderer", "projected"]) == 0
-    assert _run([str(relu_vs_centred), "--out", str(off), "--size", SIZE, "--renderer", "projected",
+    assert _run([str(relu_vs_centred), "--out", str(shown), "--size", "480x480", "--renderer", "projected"]) == 0
+    assert _run([str(relu_vs_centred), "--out", str(off), "--size", "480x480", "--renderer", "projected",
                  "--view", "certificate=off"]) == 0
     a, b = _pixels(shown), _pixels(off)
-    assert a.shape == b.shape == (320, 640, 3)  # both runs, side by side
-    for half in (slice(0, 320), slice(320, 640)):  # on both spheres, the certificate's pale colours fill the ball
+    assert a.shape == b.shape == (480, 960, 3)  # both runs, side by side
+    for half in (slice(0, 480), slice(480, 960)):  # on both spheres, the certificate's pale colours fill the ball
         assert _pale(a[:, half]).mean() > 0.08 and _pale(b[:, half]).mean() < 0.03
 
 
