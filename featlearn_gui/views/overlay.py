@@ -67,19 +67,20 @@ def legend_entries(scene: SphereScene | None) -> tuple:
     return tuple(scene.legend) if scene is not None and scene.legend else LEGEND_ENTRIES
 
 
-def legend_layout(width: float, height: float, px: int, entries: tuple | None = None
+def legend_layout(width: float, height: float, px: int, entries: tuple | None = None, aspect: float = 1.0
                   ) -> tuple[QRectF, QRectF, int]:
     """(the sphere's rectangle, the legend's, the legend's columns) in a view of width × height: the legend in one
-    column beside the sphere, or in as many columns as fit below it, whichever leaves the larger sphere. The
-    sphere's rectangle starts at (0, 0) and has whole-pixel sides."""
+    column beside the sphere, or in as many columns as fit below it, whichever draws the sphere larger (`aspect`:
+    the drawing's width over its height, 1 for the sphere, about 2 for the map). The sphere's rectangle starts
+    at (0, 0) and has whole-pixel sides."""
     entries = entries or LEGEND_ENTRIES
     gap = round(px * 0.6)
     beside = _legend_size(px, entries, 1)
-    side_beside = min(width - beside[0] - 2 * gap, height)
+    side_beside = min(width - beside[0] - 2 * gap, height * aspect)
     columns = max(c for c in range(1, len(entries) + 2)
                   if c == 1 or _legend_size(px, entries, c)[0] <= width - 2 * gap)
     below = _legend_size(px, entries, columns)
-    side_below = min(width, height - below[1] - 2 * gap)
+    side_below = min(width, (height - below[1] - 2 * gap) * aspect)
     if side_beside > side_below:
         sphere = QRectF(0, 0, int(width - beside[0] - 2 * gap), int(height))
         legend = QRectF(sphere.right() + gap, max((height - beside[1]) / 2, 0), *beside)
@@ -95,12 +96,12 @@ def caption_band(px: int, lines: int = 1) -> int:
     return round(px * 0.7 + lines * px * 1.4 + px * 0.3)
 
 
-def view_layout(width: float, height: float, scene: SphereScene | None, lines: int = 1
+def view_layout(width: float, height: float, scene: SphereScene | None, lines: int = 1, aspect: float = 1.0
                 ) -> tuple[QRectF, QRectF, QRectF, int, int]:
     """(the renderer's rectangle, the overlay's (the renderer's and the caption band above it), the legend's,
     the legend's columns, the font size) of a view of width × height, on screen and in exports alike."""
     px = font_px(QRectF(0, 0, width, height))
-    area, legend, columns = legend_layout(width, height, px, legend_entries(scene))
+    area, legend, columns = legend_layout(width, height, px, legend_entries(scene), aspect)
     canvas = area.adjusted(0, min(caption_band(px, lines), area.height() // 2), 0, 0)
     return canvas, area, legend, columns, px
 
@@ -307,11 +308,11 @@ class LegendWidget(QLabel):
 
 
 def render_view(width: int, height: int, scene: SphereScene | None, draw_sphere, caption: bool = True,
-                title: str = "", legend: bool = True) -> np.ndarray:
+                title: str = "", legend: bool = True, aspect: float = 1.0) -> np.ndarray:
     """(height, width, 4) uint8 RGBA of a whole view: the sphere drawn by `draw_sphere(w, h)` (an RGBA array) in
     its rectangle, the caption (and `title`) above it, the colour bar over its bottom, the legend (unless
     `legend=False`) beside or below it, on white."""
-    canvas, area, box, columns, px = view_layout(width, height, scene, lines=2 if title else 1)
+    canvas, area, box, columns, px = view_layout(width, height, scene, 2 if title else 1, aspect)
     buffer = np.full((height, width, 4), 255, dtype=np.uint8)
     image = QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
     pixels = np.ascontiguousarray(draw_sphere(int(canvas.width()), int(canvas.height())), dtype=np.uint8)

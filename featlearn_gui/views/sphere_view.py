@@ -25,10 +25,12 @@ from PySide6.QtWidgets import QWidget
 from ..palette import RENDERERS
 from ..scene import SphereScene, ViewOptions, build_scene
 from .camera import Camera, facing
+from .map_projection import HALF_HEIGHT, HALF_WIDTH
 from .overlay import LegendWidget, OverlayWidget, legend_entries, render_view, view_layout
 from .sphere_projected import ProjectedCanvas
 
 log = logging.getLogger(__name__)
+MAP_ASPECT = float(HALF_WIDTH / HALF_HEIGHT)  # the Hammer map is twice as wide as it is high
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # no usable OpenGL widget: GLViewWidget would crash or fail
 
 
@@ -158,6 +160,8 @@ class SphereView(QWidget):
             self._place()
         changed = wanted != self._in_use
         self._in_use = wanted
+        if changed:
+            self._place()  # the map is wider than the sphere: the legend may move
         self._projected.setVisible(wanted == "projected")
         if self._gl is not None:
             self._gl.setVisible(wanted == "gl")
@@ -176,7 +180,8 @@ class SphereView(QWidget):
 
     def _place(self) -> None:
         """The canvases and the overlay fill the sphere's rectangle; the legend sits beside or below it."""
-        canvas, area, legend, columns, px = view_layout(self.width(), self.height(), self._scene)
+        canvas, area, legend, columns, px = view_layout(self.width(), self.height(), self._scene,
+                                                        aspect=self._aspect())
         for widget in (self._projected, self._gl, self._map):
             if widget is not None:
                 widget.setGeometry(canvas.toRect())
@@ -262,7 +267,11 @@ class SphereView(QWidget):
     def sphere_rect(self, width: int, height: int, title: bool = False) -> QRectF:
         """Where the renderer draws in render_image at that size (with a `title` line above the caption or not);
         the caption band and the legend take the rest."""
-        return view_layout(width, height, self._scene, lines=2 if title else 1)[0]
+        return view_layout(width, height, self._scene, 2 if title else 1, self._aspect())[0]
+
+    def _aspect(self) -> float:
+        """The drawing's width over its height: the map is twice as wide as high, the sphere round."""
+        return MAP_ASPECT if self._in_use == "map" else 1.0
 
     def render_image(self, width: int, height: int, caption: bool = True, title: str = "",
                      legend: bool = True) -> np.ndarray:
@@ -277,4 +286,5 @@ class SphereView(QWidget):
             canvas = self._projected
             if self._scene is not None:
                 canvas.show_scene(self._scene, self._camera)
-        return render_view(int(width), int(height), self._scene, canvas.render_array, caption, title, legend)
+        return render_view(int(width), int(height), self._scene, canvas.render_array, caption, title, legend,
+                           self._aspect())

@@ -14,6 +14,7 @@ from featlearn_gui.views.camera import Camera
 from featlearn_gui.views.map_projection import map_points
 from featlearn_gui.views.overlay import view_layout
 from featlearn_gui.views.sphere_map import VIEW_RANGE
+from featlearn_gui.views.sphere_view import MAP_ASPECT
 
 from .conftest import short_run
 
@@ -44,7 +45,7 @@ def test_far_neurons_are_drawn_where_the_map_puts_them(tmp_path):
     far = met.active & ~met.near
     camera = Camera(*state.camera)
     scene = build_scene(history, len(history) - 1, state.options)
-    area = view_layout(*SIZE, scene)[0]  # the map's, under the caption; the legend's is beside
+    area = view_layout(*SIZE, scene, aspect=MAP_ASPECT)[0]  # the map's, under the caption; the legend's beside
     at = _pixels(map_points(met.directions[far], camera), area.width(), area.height()) + [area.left(), area.top()]
     behind = met.directions[far] @ camera.axes()[2] < 0
     assert len(at) >= 3 and behind.any(), "the run should have far neurons, some on the back of the globe"
