@@ -111,30 +111,29 @@ def _quit(window) -> None:
     QtWidgets.QApplication.closeAllWindows()
 
 
-_ = SEPARATOR
 ACTIONS: tuple = (
     Action("&File", "&Open config or run…", lambda w: w.files.open_dialog(), Key.StandardKey.Open,
            "Open a config (.toml) or a run (.npz) in place of the selected run"),
     Action("&File/Open &recent", "(recent files)", name="recent"),  # filled by the window from the settings
-    Action("&File", _),
+    Action("&File", SEPARATOR),
     Action("&File", "&Save run…", lambda w: w.files.save_run_dialog(), Key.StandardKey.Save,
            "Save the selected run (.npz)"),
     Action("&File", "Save &config…", lambda w: w.files.save_config_dialog(), "Ctrl+Shift+S",
            "Save the experiment (TOML)"),
-    Action("&File", _),
+    Action("&File", SEPARATOR),
     Action("&File", "&Export…", lambda w: w.export_dialog(), "Ctrl+E",
            "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of what the window shows"),
-    Action("&File", _),
+    Action("&File", SEPARATOR),
     Action("&File", "Open s&weep…", lambda w: w.sweep_menu.open_dialog(),
            tip="A sweep's results folder or its TOML: its phase diagram"),
     Action("&File", "R&un sweep…", lambda w: w.sweep_menu.run_dialog(),
            tip="Run a sweep TOML on local workers, its phase diagram filling in as runs finish"),
-    Action("&File", _),
+    Action("&File", SEPARATOR),
     Action("&File", "&Close window", lambda w: w.close(), Key.StandardKey.Close),
     Action("&File", "&Quit", _quit, Key.StandardKey.Quit),
     Action("&Presets", "", name="presets"),  # generated: one entry per preset
     Action("&Compare", "", name="comparisons"),  # generated: the built-in comparisons
-    Action("&Compare", _),
+    Action("&Compare", SEPARATOR),
     Action("&Compare", "Compare &with…", lambda w: w.compare_menu.pick_dialog(),
            tip="Add runs (presets, configs, run files) beside the ones on screen"),
     Action("&Compare", "Open comparison…", lambda w: w.compare_menu.open_dialog(),
@@ -147,13 +146,13 @@ ACTIONS: tuple = (
     Action("&Run", "Step &back", lambda w: w.session.step_back(), "Left"),
     Action("&Run", "First step", lambda w: w.model.set_step(0), "Home"),
     Action("&Run", "Latest step", lambda w: w.model.follow(), "End"),
-    Action("&Run", _),
+    Action("&Run", SEPARATOR),
     Action("&Run", "Faster", functools.partial(_speed, direction=1), "]"),
     Action("&Run", "Slower", functools.partial(_speed, direction=-1), "["),
-    Action("&Run", _),
+    Action("&Run", SEPARATOR),
     Action("&Run", "&Reset", lambda w: w.transport.reset_button.click(), "Ctrl+R"),
     Action("&Run", "&New seed", lambda w: w.transport.seed_button.click(), "Ctrl+N"),
-    Action("&Run", _),
+    Action("&Run", SEPARATOR),
     Action("&Run", "Select next run", _select_next, "Ctrl+Tab"),
     Action("&Run", "Rename run…", lambda w: w.rename_selected(), "F2"),
     Action("&Run", "Move run left", lambda w: w.move_selected(-1), "Ctrl+Shift+Left"),
@@ -161,11 +160,11 @@ ACTIONS: tuple = (
     Action("&Run", "Remove run", lambda w: w.remove_selected(), "Ctrl+Shift+W",
            "Remove the selected run from this window (the others stay)"),
     Action("&View", "", name="docks"),  # generated: show or hide each dock
-    Action("&View", _),
+    Action("&View", SEPARATOR),
     Action("&View/Renderer", "", name="renderers"),  # generated: a radio group
     Action("&View", "Reset &camera", lambda w: w.spheres.reset_camera(), "Ctrl+0"),
     Action("&View", "&Full screen", lambda w: w.toggle_full_screen(), Key.StandardKey.FullScreen),
-    Action("&View", _),
+    Action("&View", SEPARATOR),
     Action("&View", "Restore &defaults", lambda w: w.restore_defaults(),
            tip="Forget the saved layout, view options, speed and renderer"),
     Action("&Help", "&Keyboard shortcuts", lambda w: w.show_shortcuts(), Key.StandardKey.HelpContents),
