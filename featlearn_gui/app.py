@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from featlearn_gui import prompts
 from featlearn_gui.exit_codes import EXIT_DIVERGED, EXIT_INVALID
 from featlearn_gui.export import headless
 from featlearn_gui.palette import RENDERERS
@@ -67,7 +68,6 @@ class Script(QtCore.QObject):
         super().__init__(window)
         self.window, self.args = window, args
         self.shown = shown or window  # what the screenshot shows: the window, or the phase diagram of --sweep
-        self.exit_code = 0
 
     def start(self) -> None:
         if self.args.run_steps is not None:
@@ -85,8 +85,7 @@ class Script(QtCore.QObject):
         self.window.model.run_changed.disconnect(self._on_model_run_changed)
         for run in runs:
             if run.status == "failed":
-                print(f"featlearn-gui: {run.label}: {run.message}", file=sys.stderr)
-                self.exit_code = EXIT_DIVERGED
+                prompts.show_error(self.window, "Run failed", f"{run.label}: {run.message}", EXIT_DIVERGED)
         QtCore.QTimer.singleShot(100, self, self._finish)  # let the last snapshots reach every view
 
     @QtCore.Slot()
@@ -100,13 +99,12 @@ class Script(QtCore.QObject):
             path = Path(self.args.screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self.shown.grab().save(str(path)):
-                print(f"featlearn-gui: cannot write the screenshot {path}", file=sys.stderr)
-                self.exit_code = EXIT_INVALID
+                prompts.show_error(window, "Screenshot", f"cannot write the screenshot {path}", EXIT_INVALID)
             else:
-                print(f"featlearn-gui: saved {path}")
+                prompts.confirm(window, "Screenshot", f"saved {path}")
         if self.args.quit:
             window.session.shutdown()
-            QtWidgets.QApplication.exit(self.exit_code)
+            QtWidgets.QApplication.exit(window.app.exit_code)
 
 
 def resolve_comparison(name_or_file: str):
@@ -131,21 +129,6 @@ def _open(window, args: argparse.Namespace, settings) -> bool:
     return window.files.load_preset(args.preset or settings.last_preset())
 
 
-def _offer_recovery(window) -> None:
-    """Runs kept by a featlearn that crashed or was killed: offered once, in a window of their own."""
-    from featlearn_gui import prompts, recovery
-
-    kept = recovery.leftover_runs()
-    if kept and prompts.ask_restore(window, len(kept)):
-        restored = type(window)(window.settings, renderer=window.model.renderer, restore=False)
-        restored.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        if restored.restore_runs(kept):
-            restored.fit_to_screen()
-            restored.show()
-            window.compare_menu.windows.append(restored)
-    recovery.discard(kept)
-
-
 def _close_on_interrupt(app: QtWidgets.QApplication) -> QtCore.QTimer:
     """Ctrl+C in the terminal closes every window as their close buttons do (asking about unsaved work)."""
     signal.signal(signal.SIGINT, lambda *_: QtCore.QTimer.singleShot(0, QtWidgets.QApplication.closeAllWindows))
@@ -159,44 +142,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from engine import presets
     from engine.config import ConfigError
-    from featlearn_gui import prompts
-    from featlearn_gui.main_window import MainWindow
-    from featlearn_gui.settings import Settings
+    from featlearn_gui.application import App
 
     # Several OpenGL sphere views (N runs) draw only when their contexts share resources; set before the app.
     if QtWidgets.QApplication.instance() is None:
         QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         QtCore.qInstallMessageHandler(headless.qt_message)  # without the offscreen platform's meaningless warnings
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setOrganizationName("featlearn")
-    app.setApplicationName("featlearn-gui")
-    app.setWindowIcon(QtGui.QIcon.fromTheme("applications-science"))
-    apply_style(app)
-    _close_on_interrupt(app)
+    qapp = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    qapp.setOrganizationName("featlearn")
+    qapp.setApplicationName("featlearn-gui")
+    qapp.setWindowIcon(QtGui.QIcon.fromTheme("applications-science"))
+    apply_style(qapp)
+    _close_on_interrupt(qapp)
     scripted = args.quit or args.screenshot is not None or args.run_steps is not None
-    if scripted:
-        prompts.INTERACTIVE = False  # nobody to ask; errors go to stderr
-    settings = Settings()
+    app = App(interactive=not scripted)  # scripted: nobody to ask; errors are one line on stderr
     try:
         if args.preset is not None:
             presets.path(args.preset)  # fail before any window appears
         if args.compare is not None:
             resolve_comparison(args.compare)  # likewise
     except ConfigError as exc:
-        print(f"featlearn-gui: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    window = MainWindow(settings, renderer=args.renderer, restore=not scripted and args.compare is None)
+        app.report(None, "Cannot start", str(exc))
+        return app.exit_code
+    window = app.new_window(renderer=args.renderer, restore=not scripted and args.compare is None)
     if scripted:
         window.fit_to_size(args.width, args.height)  # --size wins over the screen: reproducible screenshots
         window.recovery.close()  # a scripted run is nobody's work to recover
     try:
-        opened = _open(window, args, settings)
+        opened = _open(window, args, app.settings)
     except ConfigError as exc:
-        print(f"featlearn-gui: {exc}", file=sys.stderr)
+        app.report(window, "Cannot open", str(exc))
         opened = False
     if not opened and scripted:
         window.session.shutdown()
-        return EXIT_INVALID
+        return app.exit_code or EXIT_INVALID
     if not opened:
         window.files.load_preset(presets.DEFAULT_PRESET)  # the person was told why; give them a run to work with
     if not scripted:
@@ -207,21 +186,21 @@ def main(argv: list[str] | None = None) -> int:
         try:
             shown = window.sweep_menu.open(args.sweep)
         except ConfigError as exc:
-            print(f"featlearn-gui: {exc}", file=sys.stderr)
+            app.report(window, "Cannot open the sweep", str(exc))
             window.session.shutdown()
-            return EXIT_INVALID
+            return app.exit_code
         if scripted:
             shown.resize(args.width, args.height)
             shown.reload()
             script_target = shown  # the screenshot shows the phase diagram
     if not scripted:
-        _offer_recovery(window)
+        app.offer_recovery(window)
     script = Script(window, args, script_target)
     if scripted:
         script.start()
-    code = app.exec()
+    code = qapp.exec()
     window.session.shutdown()
-    return code or script.exit_code
+    return code or app.exit_code
 
 
 if __name__ == "__main__":

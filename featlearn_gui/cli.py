@@ -22,17 +22,14 @@ from .exit_codes import (
     EXIT_OK,
     EXIT_RUNS_FAILED,
     EXIT_TERMINATED,
+    InvalidInput,
     Terminated,
     signal_exit_code,
     sigterm_raises,
 )
 
 __all__ = ["EXIT_DIVERGED", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK", "EXIT_RUNS_FAILED",
-           "EXIT_TERMINATED", "main"]
-
-
-class InvalidInput(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
+           "EXIT_TERMINATED", "InvalidInput", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:

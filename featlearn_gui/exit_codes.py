@@ -21,6 +21,11 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
+class InvalidInput(Exception):
+    """Bad input from the user: printed as one line, exit code 2 (EXIT_INVALID). Here, beside the code, so that
+    every command can raise it without importing the `featlearn` entry point that dispatches to it."""
+
+
 class Terminated(BaseException):
     """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT (see `sigterm_raises`)."""
 

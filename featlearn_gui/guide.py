@@ -5,7 +5,7 @@
 - `TourController`: plays the window's run and pauses at the stops of `featlearn_gui.tour_stops`, with the caption
   drawn over the spheres. It drives the window's AppModel only (`playing`, `set_step`): the window trains as
   usual. Space (the window's play action) continues; Esc leaves.
-- `add_help_actions(window, menu)`: the two menu entries, and the objects behind them.
+- `start_tour(window, name)`: Help → Guided tour (the entries are in featlearn_gui.actions).
 
 The theory these texts tell is in docs/theory.md.
 """
@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine import presets
 from engine.metrics_series import MetricsSeries
 from featlearn_gui.explain import help_html
 from featlearn_gui.model import AppModel, Run
-from featlearn_gui.tour_stops import PRESETS, tour_stops
+from featlearn_gui.tour_stops import tour_stops
 
 HELP_SHORTCUT = "Shift+F1"  # F1 lists the shortcuts
 HELP_REFRESH_MS = 150
@@ -199,30 +198,6 @@ class TourController(QtCore.QObject):
         self.caption.adjustSize()
         x = (self.host.width() - self.caption.width()) // 2
         self.caption.move(max(x, margin), max(self.host.height() - self.caption.height() - margin, 0))
-
-
-def add_help_actions(window, menu: QtWidgets.QMenu) -> None:
-    """Help → What am I looking at? and Help → Guided tour on `window` (a MainWindow)."""
-    from featlearn_gui.actions import add_action
-
-    window.help_dialog = None
-    window.tour = TourController(window.model, window.spheres, window)
-
-    def show_help() -> None:
-        if window.help_dialog is None:
-            window.help_dialog = HelpDialog(window.model, window)
-        if window.help_dialog.isVisible():
-            window.help_dialog.activateWindow()  # already open: bring it forward
-        else:
-            window.help_dialog.show()
-
-    add_action(window, menu, "&What am I looking at?", show_help, HELP_SHORTCUT,
-               "Every panel in words, with the numbers of the selected run at the cursor")
-    tour_menu = menu.addMenu("Guided &tour")
-    tour_menu.setToolTipsVisible(True)
-    for name in PRESETS:
-        add_action(window, tour_menu, TOUR_TITLES.get(name, name), lambda _=False, n=name: start_tour(window, n),
-                   tip=f"Play the {name} preset, pausing where the story happens: {presets.description(name)}")
 
 
 def start_tour(window, name: str) -> bool:

@@ -10,23 +10,21 @@ unsaved work.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine import presets
 from engine.config import ConfigError
 from engine.metrics import spans_input_space
-from featlearn_gui import prompts
-from featlearn_gui.actions import add_action
+from featlearn_gui import prompts, view_state
+from featlearn_gui.actions import build_menus
+from featlearn_gui.application import App
 from featlearn_gui.branching import Brancher
 from featlearn_gui.comparisons.file import Comparison, RunEntry
 from featlearn_gui.comparisons.menu import CompareMenu
 from featlearn_gui.files import FileActions
-from featlearn_gui.guide import add_help_actions
-from featlearn_gui.model import DEFAULT_SPEED, SPEEDS, AppModel, Run
-from featlearn_gui.palette import RENDERERS
+from featlearn_gui.guide import HelpDialog, TourController
+from featlearn_gui.model import DEFAULT_SPEED, AppModel, Run
 from featlearn_gui.panels.certificate_panel import CertificatePanel
 from featlearn_gui.panels.experiment import ExperimentPanel
 from featlearn_gui.panels.metrics_table import MetricsTable
@@ -48,17 +46,18 @@ from featlearn_gui.throttle import Throttle
 DEFAULT_SIZE = (1600, 1000)  # on screens with room for it; see featlearn_gui.screen_fit
 MINIMUM_SIZE = (960, 560)  # 1600 × 1000 at 150 % is 1067 × 667 logical pixels: this leaves room for a title bar
 TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
-# Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
-COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 Area = QtCore.Qt.DockWidgetArea
 Key = QtGui.QKeySequence
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, settings: Settings | None = None, renderer: str | None = None, restore: bool = True) -> None:
+    def __init__(self, settings: Settings | None = None, renderer: str | None = None, restore: bool = True,
+                 app: App | None = None) -> None:
         super().__init__()
         self.setWindowTitle("featlearn")
-        self.settings = settings or Settings()
+        self.app = app or App.instance()  # the settings' and the windows' owner, and the one error reporter
+        self.settings = settings or self.app.settings
+        self.app.add_window(self)
         self.model = AppModel()
         self.session = Session(self.model, parent=self)
         governor = self.session.governor
@@ -95,9 +94,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.teacher_drag = TeacherDrag(self.model, self.spheres, self.brancher, self)
         self.experiment.pending_teacher = self.teacher_drag  # its teacher fields edit a teacher moved by hand
         self.teacher_drag.draft_changed.connect(self.experiment.show_pending_teacher)
-        self._build_menus()
         self.compare_menu = CompareMenu(self)
-        self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)
+        self.sweep_menu = SweepMenu(self)
+        self.tour = TourController(self.model, self.spheres, self)
+        self.help_dialog: HelpDialog | None = None
+        self._build_menus()
         self.resize(*DEFAULT_SIZE)
         self.setMinimumSize(*MINIMUM_SIZE)  # smaller squashes the docks, and the saved layout with them
         self._default_layout = self.saveState()
@@ -147,79 +148,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
-        return add_action(self, menu, text, slot, shortcut, tip)
-
     def _build_menus(self) -> None:
-        model, session, files, bar = self.model, self.session, self.files, self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open config or run…", files.open_dialog, Key.StandardKey.Open,
-                     "Open a config (.toml) or a run (.npz) in place of the selected run")
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        files.recent_changed.connect(self._on_files_recent_changed)
+        """The menus and shortcuts, from the one table of actions (featlearn_gui.actions)."""
+        self.actions_by_key = build_menus(self)
+        self.play_action = self.actions_by_key["play"]
+        self.recent_menu = self.menus["&File/Open &recent"]
+        self.files.recent_changed.connect(self._on_files_recent_changed)
         self._on_files_recent_changed(self.settings.recent_files())
-        file_menu.addSeparator()
-        self._action(file_menu, "&Save run…", files.save_run_dialog, Key.StandardKey.Save,
-                     "Save the selected run (.npz)")
-        self._action(file_menu, "Save &config…", files.save_config_dialog, "Ctrl+Shift+S", "Save the experiment (TOML)")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Export…", self.export_dialog, "Ctrl+E",
-                     "Animation (MP4, GIF, PNG frames), figures (PNG, SVG, PDF) or data (CSV) of the runs so far")
-        file_menu.addSeparator()
-        self.sweep_anchor = self._action(file_menu, "&Close window", self.close, Key.StandardKey.Close)
-        self._action(file_menu, "&Quit", QtWidgets.QApplication.closeAllWindows, Key.StandardKey.Quit)
-
-        preset_menu = bar.addMenu("&Presets")
-        preset_menu.setToolTipsVisible(True)
-        for name in presets.names():
-            self._action(preset_menu, name, functools.partial(files.load_preset, name), tip=presets.description(name))
-
-        run_menu = bar.addMenu("&Run")
-        self.play_action = self._action(run_menu, "&Play / pause", model.toggle_playing, "Space")
-        self._action(run_menu, "Step &forward", session.step_forward, "Right",
-                     "Next recorded step; at the end of the history, train one more snapshot")
-        self._action(run_menu, "Step &back", session.step_back, "Left")
-        self._action(run_menu, "First step", functools.partial(model.set_step, 0), "Home")
-        self._action(run_menu, "Latest step", model.follow, "End")
-        run_menu.addSeparator()
-        self._action(run_menu, "Faster", functools.partial(self._on_speed_triggered, 1), "]")
-        self._action(run_menu, "Slower", functools.partial(self._on_speed_triggered, -1), "[")
-        run_menu.addSeparator()
-        self._action(run_menu, "&Reset", self.transport.reset_button.click, "Ctrl+R")
-        self._action(run_menu, "&New seed", self.transport.seed_button.click, "Ctrl+N")
-        self._action(run_menu, "&Branch here…", functools.partial(self.brancher.request, None), "Ctrl+B",
-                     "A new run from the snapshot on screen, with changed settings, beside its parent")
-        run_menu.addSeparator()
-        self._action(run_menu, "Select next run", functools.partial(self._on_select_triggered, 1), "Ctrl+Tab")
-        self._action(run_menu, "Rename run…", self.rename_selected, "F2")
-        self._action(run_menu, "Move run left", functools.partial(self.move_selected, -1), "Ctrl+Shift+Left")
-        self._action(run_menu, "Move run right", functools.partial(self.move_selected, 1), "Ctrl+Shift+Right")
-        self._action(run_menu, "Remove run", self.remove_selected, "Ctrl+Shift+W",
-                     "Remove the selected run from this window (the others stay)")
-
-        view_menu = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        renderer_menu = view_menu.addMenu("Renderer")
-        group = QtGui.QActionGroup(self)
-        self.renderer_actions = {}
-        for name in RENDERERS:
-            action = renderer_menu.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(name == model.renderer)
-            action.triggered.connect(functools.partial(setattr, model, "renderer", name))
-            group.addAction(action)
-            self.renderer_actions[name] = action
-        model.events.renderer.connect(self._on_model_renderer_changed)
-        self._action(view_menu, "Reset &camera", self.spheres.reset_camera, "Ctrl+0")
-        self._action(view_menu, "&Full screen", self._on_full_screen_triggered, Key.StandardKey.FullScreen)
-        view_menu.addSeparator()
-        self._action(view_menu, "Restore &defaults", self.restore_defaults,
-                     tip="Forget the saved layout, view options, speed and renderer")
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", self._on_shortcuts_triggered, Key.StandardKey.HelpContents)
-        add_help_actions(self, help_menu)  # What am I looking at? and the guided tour
+        for name, dock in self.docks.items():  # a dock closed by its own button unticks its entry
+            dock.toggleViewAction().toggled.connect(self.actions_by_key[f"dock {name}"].setChecked)
+        self.model.events.renderer.connect(self._on_model_renderer_changed)
 
     # --- runs -----------------------------------------------------------------------------------------------
 
@@ -243,9 +181,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if runs is None:
             return False
         self.session.set_runs(runs, comparison.title, comparison.description)
-        self.model.options = dataclasses.replace(self.model.options, **COMPARISON_OPTIONS, **comparison.view)
-        if comparison.renderer:
-            self.model.renderer = comparison.renderer  # where its contrast shows (the window's menu can change it)
+        view = {**view_state.COMPARISON_OPTIONS, **comparison.view}
+        renderer = view.pop("renderer", None)
+        self.model.options = dataclasses.replace(self.model.options, **view)
+        if renderer is not None:
+            self.model.renderer = renderer
         return True
 
     def restore_runs(self, paths: list[Path]) -> bool:
@@ -289,11 +229,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if ok and label.strip():
             run.label = label.strip()
 
-    def _on_select_triggered(self, delta: int) -> None:
-        runs, run = self.model.runs, self.model.selected
-        if len(runs) > 1 and run is not None:
-            self.model.selected = runs[(runs.index(run) + delta) % len(runs)]
-
     def _on_transport_reset_clicked(self) -> None:
         self._restart(self.session.restart)
 
@@ -311,26 +246,27 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- export ---------------------------------------------------------------------------------------------
 
     def export_dialog(self, suffix: str | None = None) -> QtWidgets.QDialog:
-        """File → Export…: every run so far, side by side (a run still training exports what it has recorded);
-        `suffix` (".mp4", ".svg", ...) preselects the kind of file."""
+        """File → Export…: a picture of what the window shows (`view_state`); `suffix` (".mp4", ".svg", ...)
+        preselects the kind of file."""
         from featlearn_gui.export.dialog import ExportDialog  # imported on demand: export pulls in imageio
 
-        camera = self.spheres.view.camera if self.spheres.view is not None else None
-        dialog = ExportDialog(self.export_runs, self, current_step=lambda: self.model.step, camera=camera,
+        dialog = ExportDialog(self.view_state, self, current_step=lambda: self.model.step,
                               settings=self.settings.qsettings)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         if suffix is not None:
-            name = (self.model.title or "run").lower().replace(" ", "-")
-            current = Path(dialog.path_edit.text() or name)
-            dialog.path_edit.setText(str(current.with_name(current.stem or name).with_suffix(suffix)))
+            dialog.path_edit.setText(str(Path(dialog.path_edit.text()).with_suffix(suffix)))
             if suffix == ".svg":
                 dialog.figure.setCurrentText("all")
         dialog.open()
         return dialog
 
-    def export_runs(self) -> list[tuple[str, object]]:
-        """(label, RunHistory) of every run, left to right: what an export shows side by side."""
-        return [(run.label, run.history) for run in self.model.runs if run.count]
+    def view_state(self) -> view_state.ViewState:
+        """What the window shows, frozen: every run recorded so far (left to right, a run still training as far as
+        it has come), the view options, the renderer, the camera and the title. Exports render this."""
+        runs = tuple(Run(run.label, view_state.freeze(run.history, run.count), colour=run.colour, status="loaded")
+                     for run in self.model.runs if run.count)
+        camera = self.spheres.view.camera()[:2] if self.spheres.views else None
+        return view_state.ViewState(runs, self.model.options, self.model.renderer, camera, title=self.model.title)
 
     # --- small handlers that only route to the model --------------------------------------------------------
 
@@ -355,14 +291,19 @@ class MainWindow(QtWidgets.QMainWindow):
             elif name in ("status", "label", "differences"):
                 self.table.refresh(grown=False)  # a status change shows at once; the numbers follow at 2 Hz
 
-    def _on_speed_triggered(self, direction: int) -> None:
-        i = SPEEDS.index(self.model.speed) + direction
-        self.model.speed = SPEEDS[min(max(i, 0), len(SPEEDS) - 1)]
-
-    def _on_full_screen_triggered(self) -> None:
+    def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
-    def _on_shortcuts_triggered(self) -> None:
+    def show_help(self) -> None:
+        """Help → What am I looking at?: one non-modal window, brought forward when already open."""
+        if self.help_dialog is None:
+            self.help_dialog = HelpDialog(self.model, self)
+        if self.help_dialog.isVisible():
+            self.help_dialog.activateWindow()
+        else:
+            self.help_dialog.show()
+
+    def show_shortcuts(self) -> None:
         rows = [(a.text().replace("&", ""), a.shortcut().toString(Key.SequenceFormat.NativeText))
                 for a in self.actions() if not a.shortcut().isEmpty()]
         text = "\n".join(f"{key:>16}   {name}" for name, key in rows)
@@ -371,13 +312,13 @@ class MainWindow(QtWidgets.QMainWindow):
         box.open()
 
     def _on_model_renderer_changed(self, name: str) -> None:
-        self.renderer_actions[name].setChecked(True)
+        self.actions_by_key[f"renderer {name}"].setChecked(True)
 
     @QtCore.Slot(list)
     def _on_files_recent_changed(self, paths: list) -> None:
         self.recent_menu.clear()
         for path in paths:
-            self.recent_menu.addAction(path).triggered.connect(functools.partial(self.files.open_path, path))
+            self.recent_menu.addAction(path).triggered.connect(lambda _checked=False, p=path: self.files.open_path(p))
         self.recent_menu.setEnabled(bool(paths))
 
     def flush_redraws(self) -> None:

@@ -33,6 +33,7 @@ INACTIVE = "#a6a6a6"
 RENDERERS = ("auto", "gl", "projected", "map")
 COLOUR_MODES = ("role", "sign")  # role: captured by teacher i / far / inactive; sign: the sign of a
 CERTIFICATES = ("off", "live", "pre")
+CONTENTS = ("sphere", "dashboard")  # what a picture shows: the sphere, or the sphere beside the plots
 
 
 def teacher_colour(i: int) -> str:

@@ -193,7 +193,7 @@ class SphereScene:
     """Everything one frame of the sphere view draws.
 
     dim : 2 (a circle) or 3 (a sphere, or a ball for projected d > 3).
-    caption : step and weight decay of the snapshot.
+    caption : step, loss L and weight decay λ of the snapshot (the one place a picture writes them).
     projection_label : what the display projection shows ("" when d ≤ 3, nothing is projected).
     teacher_spokes : (n, 2, p) segments from the centre to each teacher marker.
     trails : (m, L, p) past positions (oldest first) and trail_colors (m, 4), or None.
@@ -324,7 +324,7 @@ def build_scene(history, index: int, options: ViewOptions, projection: Projectio
     return SphereScene(
         dim=projection.basis.shape[0],
         step=snap.step,
-        caption=f"step {snap.step:,}{stage}{lam}",
+        caption=f"step {snap.step:,}{stage} · L = {snap.loss:.3g}{lam}",  # the one line of step, loss and λ
         projection_label="" if projection.exact else projection_caption(projection, snap),
         teachers=teachers,
         students=_student_layer(met, directions, colors, projection, order, options.colour),

@@ -24,12 +24,12 @@ def _as_history(run_path_or_history):
 
 
 def _ours(history, out: Path, size: tuple[int, int], frames: int) -> float:
-    from featlearn_gui.export.render import Run
     from featlearn_gui.export.runner import run_export
+    from featlearn_gui.view_state import Run, ViewState
 
-    job = ExportJob(out=out, size=size, frames=frames, content="sphere", rotate=1.0)
+    job = ExportJob(out=out, size=size, frames=frames, rotate=1.0)
     start = time.perf_counter()
-    run_export(job, [Run("paper", history)])
+    run_export(job, ViewState((Run("paper", history),)))
     return frames / (time.perf_counter() - start)
 
 

@@ -77,17 +77,15 @@ class StallProbe(QtCore.QObject):
 
 def attached_steps_per_s(preset: str, steps: int, timeout_s: float = 300.0) -> dict[str, float]:
     """Train `steps` steps at full speed with the main window shown and redrawing; rate, stall and frames."""
-    from featlearn_gui import prompts
     from featlearn_gui.app import apply_style
-    from featlearn_gui.main_window import MainWindow
+    from featlearn_gui.application import App
     from featlearn_gui.settings import Settings
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     apply_style(app)
-    prompts.INTERACTIVE = False
     with tempfile.TemporaryDirectory() as tmp:
         qsettings = QtCore.QSettings(str(Path(tmp) / "bench.ini"), QtCore.QSettings.Format.IniFormat)
-        window = MainWindow(Settings(qsettings), restore=False)
+        window = App(Settings(qsettings), interactive=False).new_window(restore=False)  # nobody to ask
         window.resize(1600, 1000)
         window.files.load_preset(preset)
         window.show()

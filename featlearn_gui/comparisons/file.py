@@ -61,9 +61,6 @@ class Comparison:
     # What the spheres show for this comparison (ViewOptions fields), e.g. {"certificate": "pre"} where the contrast
     # is in the certificate rather than in where the neurons go.
     view: dict = field(default_factory=dict)
-    # The renderer to open on ([view] renderer; "" keeps the window's), where the contrast shows best: the map shows
-    # the whole sphere, so a certificate's region beyond 1 on the back is not a sliver at the rim.
-    renderer: str = ""
 
     def sources(self, overrides: list[str] = ()) -> list[tuple[RunEntry, RunConfig | RunHistory]]:
         """Each entry with its config or recorded history; `overrides` (KEY=VALUE) apply to the configs only.
@@ -89,33 +86,26 @@ class Comparison:
         return kind, str((self.base / value).resolve())
 
 
-VIEW_CHOICES = {"certificate": CERTIFICATES, "colour": COLOUR_MODES}
+VIEW_CHOICES = {"certificate": CERTIFICATES, "colour": COLOUR_MODES, "renderer": RENDERERS}
+# What a [view] table (or `featlearn export --view`) may set: the sphere's ViewOptions, and the renderer.
+VIEW_DEFAULTS = {**{f.name: getattr(ViewOptions(), f.name) for f in dataclasses.fields(ViewOptions)},
+                 "renderer": "auto"}
 
 
 def view_options(view: object, source: str) -> dict:
-    """The [view] table checked against the sphere's ViewOptions: known fields, values of their type and choices
-    (its `renderer` key aside: see `view_renderer`)."""
+    """The [view] table checked against the sphere's ViewOptions (and the renderer): known fields, values of their
+    type and choices."""
     if not isinstance(view, dict):
         raise ConfigError(f"{source}: view = {view!r} is not allowed: expected a [view] table")
-    view = {key: value for key, value in view.items() if key != "renderer"}
-    defaults = {f.name: getattr(ViewOptions(), f.name) for f in dataclasses.fields(ViewOptions)}
+    defaults = VIEW_DEFAULTS
     for key, value in view.items():
         if key not in defaults:
-            raise ConfigError(f"{source}: [view] {key} is not a view option; known: {', '.join(defaults)}, renderer")
+            raise ConfigError(f"{source}: [view] {key} is not a view option; known: {', '.join(defaults)}")
         allowed = VIEW_CHOICES.get(key)
         if type(value) is not type(defaults[key]) or (allowed and value not in allowed):
             what = f"one of {', '.join(allowed)}" if allowed else f"a {type(defaults[key]).__name__}"
             raise ConfigError(f"{source}: [view] {key} = {value!r} is not allowed: expected {what}")
     return dict(view)
-
-
-def view_renderer(view: object, source: str) -> str:
-    """The [view] table's renderer ("" when it names none), one of palette.RENDERERS."""
-    renderer = view.get("renderer", "") if isinstance(view, dict) else ""
-    if renderer != "" and renderer not in RENDERERS:
-        raise ConfigError(f"{source}: [view] renderer = {renderer!r} is not allowed: expected one of "
-                          f"{', '.join(RENDERERS)}")
-    return renderer
 
 
 def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") -> Comparison:
@@ -138,7 +128,7 @@ def from_dict(data: dict, base: Path = Path("."), source: str = "comparison") ->
         entries.append(RunEntry(label=str(run.get("label") or run[given[0]]), **{given[0]: str(run[given[0]])}))
     view = view_options(data.get("view", {}), source)
     return Comparison(str(data.get("title", "Comparison")), tuple(entries), str(data.get("description", "")), base,
-                      view, view_renderer(data.get("view", {}), source))
+                      view)
 
 
 def load(path: str | Path) -> Comparison:
@@ -153,8 +143,7 @@ def load(path: str | Path) -> Comparison:
 
 def dumps(comparison: Comparison) -> str:
     runs = [{"label": e.label, e.source[0]: e.source[1]} for e in comparison.runs]
-    view = {**comparison.view, **({"renderer": comparison.renderer} if comparison.renderer else {})}
-    view = {"view": view} if view else {}
+    view = {"view": comparison.view} if comparison.view else {}
     return tomli_w.dumps({"title": comparison.title, "description": comparison.description, "runs": runs, **view})
 
 
@@ -188,5 +177,4 @@ def rebased(comparison: Comparison, folder: str | Path) -> Comparison:
             except ValueError:
                 value = str(target)
         entries.append(RunEntry(label=entry.label, **{kind: value}))
-    return Comparison(comparison.title, tuple(entries), comparison.description, folder, comparison.view,
-                      comparison.renderer)
+    return Comparison(comparison.title, tuple(entries), comparison.description, folder, comparison.view)

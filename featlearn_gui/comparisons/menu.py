@@ -8,7 +8,6 @@ Compare with… adds runs to this window, beside the run the person is looking a
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -22,39 +21,22 @@ COMPARISON_FILTER = "Comparison (*.toml)"
 
 
 class CompareMenu(QtCore.QObject):
-    """Builds the menu on `window` (a MainWindow) and keeps the windows it opened."""
+    """What the Compare menu of `window` (a MainWindow) does (featlearn_gui.actions lists its entries); the windows
+    it opens belong to the app (featlearn_gui.application.App)."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.windows: list[QtWidgets.QMainWindow] = []
-        self.menu = QtWidgets.QMenu("&Compare", window)
-        bar = window.menuBar()
-        run_menu = next((a for a in bar.actions() if a.text() == "&Run"), None)
-        bar.insertMenu(run_menu, self.menu) if run_menu is not None else bar.addMenu(self.menu)
-        self.menu.setToolTipsVisible(True)
-        for name in comparison_file.builtin_names():
-            cmp = comparison_file.builtin(name)
-            action = self.menu.addAction(cmp.title)
-            action.setToolTip(cmp.description)
-            action.triggered.connect(functools.partial(self.open_builtin, name))
-        self.menu.addSeparator()
-        self.menu.addAction("Compare &with…").triggered.connect(self.pick_dialog)
-        self.menu.addAction("Open comparison…").triggered.connect(self.open_dialog)
-        self.menu.addAction("Save comparison…").triggered.connect(self.save_dialog)
-        QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)  # no worker outlives the app
 
     # --- opening in a new window ----------------------------------------------------------------------------
 
     def show(self, comparison: Comparison) -> QtWidgets.QMainWindow | None:
-        window = type(self.window)(self.window.settings, renderer=self.window.model.renderer, restore=False)
+        window = self.window.app.new_window(renderer=self.window.model.renderer, restore=False)
         if not window.open_comparison(comparison):
             window.session.shutdown()
             window.deleteLater()
             return None
         window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.windows.append(window)
-        window.destroyed.connect(self._on_window_destroyed)
         window.fit_to_screen()
         window.show()
         return window
@@ -108,20 +90,3 @@ class CompareMenu(QtCore.QObject):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the comparison", name, COMPARISON_FILTER)
         if path:
             self.save(path if path.endswith(".toml") else path + ".toml")
-
-    # --- the windows ----------------------------------------------------------------------------------------
-
-    def _live_windows(self) -> list:
-        import shiboken6
-
-        self.windows = [w for w in self.windows if shiboken6.isValid(w)]
-        return self.windows
-
-    @QtCore.Slot(QtCore.QObject)
-    def _on_window_destroyed(self, *_args) -> None:
-        self._live_windows()
-
-    @QtCore.Slot()
-    def close_all(self) -> None:
-        for win in list(self._live_windows()):
-            win.close()

@@ -1,6 +1,7 @@
 """`featlearn export`: animations, figures and data from run files, with or without a display.
 
-Exit status (featlearn_gui/exit_codes.py): 0 on success, 2 on invalid input (one line on stderr: unknown
+Exit status (featlearn_gui/exit_codes.py): 0 on success, 3 when a comparison's run diverged while it was trained
+for the export, 2 on invalid input (one line on stderr: unknown
 extension, bad size or steps, unreadable or invalid run file, unwritable folder), 1 when writing fails (disk full,
 encoder error), 130 on Ctrl+C and 143 on SIGTERM. Nothing is left at the target path unless the export succeeded,
 and no temporary file is left at all: a signal is taken between frames, never in the middle of painting one.
@@ -13,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ..exit_codes import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from ..exit_codes import EXIT_DIVERGED, EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from .job import (
     CONTENTS,
     DEFAULT_SIZE,
@@ -22,6 +23,7 @@ from .job import (
     ExportCancelled,
     ExportInputError,
     ExportJob,
+    TrainingDiverged,
     parse_size,
     parse_steps,
 )
@@ -37,6 +39,10 @@ Export runs as an animation, a picture, vector plots or data. The extension of -
         captured_1..k (with several runs, a leading 'run' column)
   .npz  a copy of the run file
 Several run files are drawn side by side with a shared camera: the frame is N times as wide as --size.
+A comparison file (COMPARISON.toml, in place of the run files) exports as the app shows it: its runs side by side
+(presets and configs trained first), with its [view]. --view KEY=VALUE (repeatable) sets what the spheres show:
+trails, trail_length, arrows, certificate (off, live, pre), fade_inactive, colour (role, sign), fold, renderer.
+Precedence: the file's [view] < --view < --renderer, --azimuth, --elevation, --no-overlay.
 Works headless: without a display the offscreen platform and the projected renderer are used."""
 
 
@@ -44,7 +50,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the `export` options to `parser` (the lead wires it into `featlearn`'s subcommands)."""
     parser.description = DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("runs", nargs="+", metavar="RUN.npz", help="run file(s) written by `featlearn run`")
+    parser.add_argument("runs", nargs="+", metavar="RUN.npz | COMPARISON.toml",
+                        help="run file(s) written by `featlearn run`, or one comparison file")
     parser.add_argument("--out", required=True, metavar="FILE", help="output: .mp4 .gif .png .svg .pdf .csv .npz")
     parser.add_argument("--fps", type=int, default=30, help="frames per second of an animation (default 30)")
     parser.add_argument("--size", metavar="WxH", help="pixels of one run's view; animations round to multiples of 16 "
@@ -56,16 +63,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, metavar="N", help="number of frames (default: up to 150 snapshots)")
     parser.add_argument("--content", choices=CONTENTS, default="sphere",
                         help="sphere only, or dashboard (sphere + loss + certificate panels)")
-    parser.add_argument("--azimuth", type=float, default=30.0, metavar="DEG", help="camera azimuth (default 30)")
-    parser.add_argument("--elevation", type=float, default=20.0, metavar="DEG", help="camera elevation (default 20)")
+    parser.add_argument("--view", action="append", default=[], metavar="KEY=VALUE",
+                        help="what the spheres show, as a comparison's [view]: e.g. trails=on, certificate=pre")
+    parser.add_argument("--azimuth", type=float, metavar="DEG", help="camera azimuth (default: facing the teachers)")
+    parser.add_argument("--elevation", type=float, metavar="DEG",
+                        help="camera elevation (default: facing the teachers)")
     parser.add_argument("--rotate", type=float, default=0.0, metavar="DEG_PER_FRAME",
                         help="turn the camera by this many degrees of azimuth per frame (default 0)")
-    parser.add_argument("--no-overlay", dest="overlay", action="store_false", help="omit the step / loss / λ text")
+    parser.add_argument("--no-overlay", dest="overlay", action="store_false", default=None,
+                        help="omit the step / loss / λ text")
     parser.add_argument("--captions", action="store_true",
-                        help="draw the guided tour's captions: each frame shows the caption of the latest tour stop "
-                        "at or before its step (animations and PNG views)")
-    parser.add_argument("--renderer", choices=RENDERERS, default="auto",
-                        help="sphere renderer; auto uses OpenGL when a display has it, else the projection; "
+                        help="the guided tour's captions: an animation pauses 3 s at each tour stop with its caption "
+                        "(whose numbers are that step's); a picture at a stop's step carries its caption")
+    parser.add_argument("--renderer", choices=RENDERERS,
+                        help="sphere renderer (default auto: OpenGL when a display has it, else the projection); "
                              "map: the whole sphere at once (equal-area Hammer map)")
     parser.add_argument("--figure", metavar="NAME", help="which plot a .svg/.pdf/.png figure shows: all (default), "
                         "loss, lambda, far, angle, captured, span, certificate or sphere")
@@ -80,30 +91,9 @@ def build_job(args: argparse.Namespace) -> ExportJob:
         steps=parse_steps(args.steps) if args.steps else (None, None),
         spacing=args.spacing,
         frames=args.frames,
-        content=args.content,
-        azimuth=args.azimuth,
-        elevation=args.elevation,
         rotate=args.rotate,
-        overlay=args.overlay,
-        renderer=args.renderer,
         figure=args.figure,
-        captions=args.captions,
     )
-
-
-def load_runs(paths: list[str]) -> list:
-    """Run files as labelled runs (label: the file name without .npz; RunFileError becomes ExportInputError)."""
-    from engine.history import RunFileError, RunHistory
-
-    from .render import Run
-
-    runs = []
-    for path in paths:
-        try:
-            runs.append(Run(Path(path).stem, RunHistory.load(path)))
-        except RunFileError as exc:
-            raise ExportInputError(str(exc)) from None
-    return runs
 
 
 class _Progress:
@@ -142,16 +132,21 @@ def _export(args: argparse.Namespace, cancelled) -> tuple[int, str, Path | None]
     """(exit status, the one line to print, the path written or None)."""
     try:
         job = build_job(args)
-        runs = load_runs(args.runs)
+        job.check_captions(args.captions)
         from .runner import run_export
+        from .view_args import build_state  # imports the engine: not for `featlearn --help`
+
+        state = build_state(args)  # may train a comparison's runs first
 
         progress = _Progress(job.target())
         try:
-            written = run_export(job, runs, progress=progress, cancelled=cancelled)
+            written = run_export(job, state, progress=progress, cancelled=cancelled)
         finally:
             progress.close()
     except ExportInputError as exc:
         return EXIT_INVALID, f"featlearn export: {exc}", None
+    except TrainingDiverged as exc:
+        return EXIT_DIVERGED, f"featlearn export: {exc}; nothing was written", None
     except ExportCancelled as exc:
         return EXIT_FAILURE, f"featlearn export: {exc}", None
     except Exception as exc:  # a failed write: one line for the user, no traceback

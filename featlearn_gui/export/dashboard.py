@@ -1,4 +1,5 @@
-"""The dashboard's side panels for export: the app's own loss and certificate panels, painted offscreen.
+"""The dashboard's side panels for export: the app's own plots (loss, far mass, captured mass) and certificate
+panel, painted offscreen.
 
 The panels are the screen's (panels/time_plot_panel.py, panels/certificate_panel.py, drawing the definitions of
 featlearn_gui.plots), bound to a small model that holds the one exported run; each frame moves that model's
@@ -12,18 +13,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.model import AppModel, Run
 
-DASHBOARD_PLOTS = ("loss",)  # time plots above the certificate, from featlearn_gui.plots.TIME_PLOTS
+# Time plots above the certificate (featlearn_gui.plots.TIME_PLOTS): the loss, and the theorem's two key metrics,
+# the far mass (weight decay drives it to zero) and the mass each teacher captured (it approaches a*).
+DASHBOARD_PLOTS = ("loss", "far", "captured")
+TIME_PLOTS_SHARE = 0.68  # of the height: three plots above, the certificate below
 
 
 class DashboardPanels:
     """Time plots (top) and the certificate (bottom) of one run; `set_index` then `paint` per frame."""
 
-    def __init__(self, history, font_px: int = 12) -> None:
+    def __init__(self, run: Run, font_px: int = 12) -> None:
         from featlearn_gui.panels.certificate_panel import CertificatePanel
         from featlearn_gui.panels.time_plot_panel import TimePlotPanel
 
-        self.history = history
-        run = Run("run", history, status="loaded")
+        self.history = run.history
         self.model = AppModel()
         self.model.runs.append(run)
         self.time_plots = TimePlotPanel(self.model, DASHBOARD_PLOTS)
@@ -45,7 +48,7 @@ class DashboardPanels:
 
     def paint(self, painter: QtGui.QPainter, rect: QtCore.QRect) -> None:
         """Draw both panels into `rect`, time plots above certificate."""
-        top_h = rect.height() // 2
+        top_h = round(rect.height() * TIME_PLOTS_SHARE)
         placements = ((self.time_plots, rect.top(), top_h),
                       (self.certificate, rect.top() + top_h, rect.height() - top_h))
         for widget, y, h in placements:

@@ -8,60 +8,48 @@ in a worker thread. A run still training is exported as recorded when Export is 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from engine.history import RunHistory
+from featlearn_gui import prompts
+from featlearn_gui.view_state import ViewState
 
 from .job import CAPTIONED, CONTENTS, RENDERERS, SPACINGS, ExportError, ExportInputError, ExportJob, figure_names
-from .render import Run
 from .runner import AnimationExport, export_image, export_static
 
 FILTERS = "Video (*.mp4);;Animated GIF (*.gif);;PNG picture or frames (*.png);;Vector figure (*.svg *.pdf);;" \
           "Metrics table (*.csv);;Run file (*.npz)"
-HistoryProvider = Callable[[], list]  # returns [(label, RunHistory)] or [Run]
-
-
-def frozen(history: RunHistory) -> RunHistory:
-    """A copy of the snapshots recorded so far: the export cannot see later appends of a run still training."""
-    n = len(history.view()["step"])
-    copy = RunHistory(history.config, history.teacher, capacity=n, dtype=history.view()["student_w"].dtype)
-    for i in range(n):
-        copy.append(history.snapshot(i))
-    return copy
+DEFAULT_EXTENSION = ".mp4"
 
 
 class ExportDialog(QtWidgets.QDialog):
-    """Export the current run(s) as an animation, picture, figure or data.
+    """Export what a window shows as an animation, picture, figure or data.
 
     Parameters
     ----------
-    history_provider : called when Export is pressed; returns the runs to export, left to right, as
-        (label, RunHistory) pairs or Run objects (several runs are exported side by side).
+    view_state : returns the window's frozen ViewState (its runs, view options, renderer, camera, title); called
+        when the dialog opens (renderer, camera and file name start from it) and when Export is pressed.
     parent : parent widget (the main window).
     current_step : optional; the step under the app's cursor, offered as the default step of a picture.
-    camera : optional; returns the view's (azimuth, elevation, ...) so the export starts from what is on screen.
     settings : where choices are remembered (default: QSettings() of the application).
 
     Signals
     -------
     export_finished(str) : the path written.
-    export_failed(str) : a message for the user (also shown in a message box).
+    export_failed(str) : a message for the user (the window's error reporter shows it).
     """
 
     export_finished = QtCore.Signal(str)
     export_failed = QtCore.Signal(str)
 
-    def __init__(self, history_provider: HistoryProvider, parent: QtWidgets.QWidget | None = None,
-                 current_step: Callable[[], int] | None = None, camera: Callable[[], tuple] | None = None,
-                 settings: QtCore.QSettings | None = None) -> None:
+    def __init__(self, view_state: Callable[[], ViewState], parent: QtWidgets.QWidget | None = None,
+                 current_step: Callable[[], int] | None = None, settings: QtCore.QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
-        self._provider, self._current_step, self._camera = history_provider, current_step, camera
+        self._view_state, self._current_step = view_state, current_step
         self._settings = settings or QtCore.QSettings()
         self._export: AnimationExport | None = None
         self._future: Future | None = None
@@ -103,7 +91,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.rotate = self._angle(-45, 45, 0)
         self.overlay = QtWidgets.QCheckBox("step, loss and λ on the picture")
         self.captions = QtWidgets.QCheckBox("the guided tour's captions on the picture")
-        self.captions.setToolTip("Each frame shows the caption of the latest tour stop at or before its step")
+        self.captions.setToolTip("An animation pauses at each tour stop with its caption (whose numbers are that "
+                                 "step's); a picture at a stop's step carries its caption")
         self.renderer = self._combo(RENDERERS)
         for label, widget in (("Content:", self.content), ("Plot (svg/pdf/png):", self.figure),
                               ("Size per run (px):", size), ("Steps:", steps), ("Spacing:", self.spacing),
@@ -165,10 +154,17 @@ class ExportDialog(QtWidgets.QDialog):
                 widget.setValue(type(widget.value())(value))
         if s.value("export/overlay") is None:
             self.overlay.setChecked(True)
-        if self._camera is not None:
-            azimuth, elevation = self._camera()[:2]
-            self.azimuth.setValue(azimuth)
-            self.elevation.setValue(elevation)
+        self._start_from(self._view_state())
+
+    def _start_from(self, state: ViewState) -> None:
+        """What the window shows: its renderer and camera, and a file named after its title (in the folder and of
+        the kind used last time)."""
+        self.renderer.setCurrentText(state.renderer)
+        if state.camera is not None and None not in state.camera:
+            self.azimuth.setValue(state.camera[0])
+            self.elevation.setValue(state.camera[1])
+        last = Path(self.path_edit.text().strip() or f"{state.file_stem}{DEFAULT_EXTENSION}").expanduser()
+        self.path_edit.setText(str(last.with_name(state.file_stem + (last.suffix or DEFAULT_EXTENSION))))
 
     def _remember(self) -> None:
         for key, widget in self._fields().items():
@@ -202,23 +198,21 @@ class ExportDialog(QtWidgets.QDialog):
             if self._current_step is not None:
                 first = last = self._current_step()
         figure = None if self.figure.currentText() == "(view)" else self.figure.currentText()
-        job = ExportJob(out=Path(self.path_edit.text().strip()).expanduser(), fps=self.fps.value(),
+        return ExportJob(out=Path(self.path_edit.text().strip()).expanduser(), fps=self.fps.value(),
                          size=(self.width_spin.value(), self.height_spin.value()), steps=(first, last),
-                         spacing=self.spacing.currentText(), frames=frames,
-                         content=self.content.currentText(), azimuth=self.azimuth.value(),
-                         elevation=self.elevation.value(), rotate=self.rotate.value(),
-                         overlay=self.overlay.isChecked(), renderer=self.renderer.currentText(), figure=figure)
-        # Captions go on pictures and animations; a remembered tick does not turn a CSV or a figure into an error.
-        return dataclasses.replace(job, captions=self.captions.isChecked() and job.kind in CAPTIONED)
+                         spacing=self.spacing.currentText(), frames=frames, rotate=self.rotate.value(),
+                         figure=figure)
 
-    def _runs(self) -> list[Run]:
-        runs = []
-        for item in self._provider():
-            label, history = (item.label, item.history) if isinstance(item, Run) else item
-            runs.append(Run(label, frozen(history)))
-        if not runs:
+    def view_state(self, job: ExportJob) -> ViewState:
+        """The window's view state as it is now, with the choices of this form (which start from it)."""
+        state = self._view_state()
+        if not state.runs:
             raise ExportInputError("there is no run to export yet")
-        return runs
+        # Captions go on pictures and animations; a remembered tick does not turn a CSV or a figure into an error.
+        return state.replace(renderer=self.renderer.currentText(), content=self.content.currentText(),
+                             camera=(self.azimuth.value(), self.elevation.value()),
+                             overlay=self.overlay.isChecked(),
+                             captions=self.captions.isChecked() and job.kind in CAPTIONED)
 
     # --- running -------------------------------------------------------------------------------------------
 
@@ -229,14 +223,15 @@ class ExportDialog(QtWidgets.QDialog):
     @QtCore.Slot()
     def _on_export_clicked(self) -> None:
         try:
-            job, runs = self.job(), self._runs()
+            job = self.job()
+            state = self.view_state(job)
             self._remember()
             if job.animated:
-                self._start_animation(job, runs)
+                self._start_animation(job, state)
             elif job.kind == "image":
-                self._done(export_image(job, runs))
+                self._done(export_image(job, state))
             else:
-                self._start_background(export_static, job, runs)
+                self._start_background(export_static, job, state)
         except (ExportError, OSError) as exc:
             self._fail(str(exc))
 
@@ -250,8 +245,8 @@ class ExportDialog(QtWidgets.QDialog):
         self._progress.setAutoReset(False)
         self._progress.setValue(0)
 
-    def _start_animation(self, job: ExportJob, runs: list[Run]) -> None:
-        self._export = AnimationExport(job, runs)
+    def _start_animation(self, job: ExportJob, state: ViewState) -> None:
+        self._export = AnimationExport(job, state)
         self._make_progress(f"Exporting {job.target().name}…", len(self._export), cancellable=True)
         self._timer.start()
 
@@ -317,6 +312,7 @@ class ExportDialog(QtWidgets.QDialog):
     def _done(self, path: Path) -> None:
         self._stop()
         self.export_finished.emit(str(path))
+        prompts.confirm(self.parentWidget(), "Exported", f"Exported to {path}")  # where it went, to open it
         self.accept()
 
     def _fail(self, message: str) -> None:
@@ -326,10 +322,7 @@ class ExportDialog(QtWidgets.QDialog):
         self._future = None
         self._stop()
         self.export_failed.emit(message)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Export failed", message,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # not exec(): the event loop (and any training) keeps running
+        prompts.show_error(self, "Export failed", message)
 
     def done(self, result: int) -> None:  # Qt override: closing the dialog must not leave an export running
         if self._export is not None and self._future is None:

@@ -80,3 +80,22 @@ def plan_frames(
     steps = reference[select_snapshots(reference, first, last, frames, spacing)]
     indices = [np.maximum(np.searchsorted(np.asarray(s), steps, side="right") - 1, 0) for s in run_steps]
     return FramePlan(steps=steps, indices=indices)
+
+
+CAPTION_HOLD_S = 3.0  # an animation with captions pauses this long at each tour stop: time to read the caption
+
+
+def hold_at_stops(plan: FramePlan, run_steps: list[np.ndarray], stops: list, hold: int) -> FramePlan:
+    """The plan with each stop's step (in `stops`, per run; within the plan's range) shown for `hold` frames.
+
+    A caption is drawn only on the frames at its stop's own step, so its numbers are the frame's; holding those
+    frames is the guided tour's pause, long enough to read it.
+    """
+    if len(plan) == 0:
+        return plan
+    first, last = int(plan.steps[0]), int(plan.steps[-1])
+    at = {int(s) for run_stops in stops for s in run_stops if first <= s <= last}
+    steps = np.union1d(plan.steps, np.array(sorted(at), dtype=plan.steps.dtype))
+    steps = np.repeat(steps, [hold if int(s) in at else 1 for s in steps])
+    indices = [np.maximum(np.searchsorted(np.asarray(s), steps, side="right") - 1, 0) for s in run_steps]
+    return FramePlan(steps=steps, indices=indices)

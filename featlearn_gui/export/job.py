@@ -1,19 +1,23 @@
-"""What one export produces: the output file, its kind, and every option, validated in one place.
+"""What one export produces: the output file, its kind, size, steps and pace, validated in one place.
 
-The CLI and the Export… dialog both build an `ExportJob`; the runner only reads it. Validation errors are
+What the picture shows (runs, view options, renderer, camera, content, overlay, captions) is the other half of an
+export: a featlearn_gui.view_state.ViewState. The CLI and the Export… dialog both build an `ExportJob`; the runner
+only reads it. Validation errors are
 `ExportInputError`s whose message names the option, the bad value and what is allowed (the CLI exits 2 on them).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from featlearn_gui.palette import RENDERERS
+from featlearn_gui.palette import CONTENTS, RENDERERS
+
+__all__ = ["CONTENTS", "RENDERERS", "ExportCancelled", "ExportError", "ExportInputError", "ExportJob",
+           "TrainingDiverged"]
 
 EXTENSIONS = ("mp4", "gif", "png", "csv", "svg", "pdf", "npz")
-CONTENTS = ("sphere", "dashboard")
 SPACINGS = ("linear", "log")
 CAPTIONED = ("mp4", "gif", "frames", "image")  # the kinds that paint the sphere view, where a caption can go
 
@@ -36,6 +40,10 @@ class ExportError(RuntimeError):
 
 class ExportInputError(ExportError, ValueError):
     """The request itself is invalid (bad option, unreadable run, unwritable folder): a user can fix it."""
+
+
+class TrainingDiverged(ExportError):
+    """A comparison's run diverged while it was trained for the export (the CLI exits 3)."""
 
 
 class ExportCancelled(ExportError):
@@ -88,12 +96,7 @@ class ExportJob:
     steps : (first, last) training step, None for the run's start / end.
     spacing : "linear" or "log" (log shows the fast early dynamics in more frames).
     frames : number of frames of an animation, or None for up to DEFAULT_FRAMES.
-    content : "sphere" or "dashboard" (sphere + loss + certificate).
-    azimuth, elevation : camera angles in degrees; rotate turns the azimuth by this many degrees per frame.
-    overlay : draw step, loss and λ on each view.
-    captions : draw on each frame the caption of the latest guided-tour stop at or before its step
-        (featlearn_gui.tour_stops); pictures and animations only.
-    renderer : "auto", "gl", "projected" or "map" (the whole sphere on an equal-area map).
+    rotate : turn the camera's azimuth by this many degrees per frame.
     figure : which plot a vector/PNG figure shows ("all" for every plot in one figure, or "sphere").
     """
 
@@ -103,15 +106,8 @@ class ExportJob:
     steps: tuple[int | None, int | None] = (None, None)
     spacing: str = "linear"
     frames: int | None = None
-    content: str = "sphere"
-    azimuth: float = 30.0
-    elevation: float = 20.0
     rotate: float = 0.0
-    overlay: bool = True
-    renderer: str = "auto"
     figure: str | None = None
-    captions: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out", Path(self.out))
@@ -120,13 +116,8 @@ class ExportJob:
                 f"--out {str(self.out)!r}: cannot export to .{self.extension or '(no extension)'}; "
                 f"use one of: {', '.join('.' + e for e in EXTENSIONS)}"
             )
-        for name, value, allowed in [
-            ("--content", self.content, CONTENTS),
-            ("--spacing", self.spacing, SPACINGS),
-            ("--renderer", self.renderer, RENDERERS),
-        ]:
-            if value not in allowed:
-                raise ExportInputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+        if self.spacing not in SPACINGS:
+            raise ExportInputError(f"--spacing {self.spacing!r} is not one of: {', '.join(SPACINGS)}")
         figures = (*figure_names(), "sphere")
         if self.figure is not None and self.figure not in figures:
             raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(figures)}")
@@ -134,7 +125,10 @@ class ExportJob:
             raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
         if self.frames is not None and not 1 <= self.frames <= 100_000:
             raise ExportInputError(f"--frames {self.frames} must be between 1 and 100000")
-        if self.captions and self.kind not in CAPTIONED:
+
+    def check_captions(self, captions: bool) -> None:
+        """Captions go on pictures and animations only."""
+        if captions and self.kind not in CAPTIONED:
             raise ExportInputError(f"--captions: captions are drawn on pictures and animations (.mp4, .gif, .png "
                                    f"views), not on .{self.extension} {'figures' if self.kind == 'plot' else 'files'}")
 
@@ -162,10 +156,9 @@ class ExportJob:
     def animated(self) -> bool:
         return self.kind in ("mp4", "gif", "frames")
 
-    @property
-    def frame_size(self) -> tuple[int, int]:
-        """Per-run pixel size; animations keep to multiples of 16 (H.264 macroblocks)."""
-        size = self.size or DEFAULT_SIZE[self.content]
+    def frame_size(self, content: str = "sphere") -> tuple[int, int]:
+        """Per-run pixel size of a picture of `content`; animations keep to multiples of 16 (H.264 macroblocks)."""
+        size = self.size or DEFAULT_SIZE[content]
         return round_to_block(size) if self.animated else size
 
     @property

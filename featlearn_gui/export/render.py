@@ -1,6 +1,6 @@
-"""Render export frames: one cell per run, side by side with a shared camera, each the sphere view (optionally
-with the dashboard's loss and certificate panels), an overlay with the step, loss and λ, and optionally the guided
-tour's caption of the latest stop at or before the frame's step (featlearn_gui.tour_stops).
+"""Render export frames: one cell per run, side by side with a shared camera, each the sphere view as the screen
+draws it (its one caption of step, L and λ, its legend beside or below the sphere; optionally the dashboard's
+plots beside it), and on the frames at a guided-tour stop that stop's caption (featlearn_gui.tour_stops).
 
 The sphere itself is drawn by the app's SphereView (`render_image`), so an export shows what the screen shows.
 Everything runs in the thread that owns the QApplication: Qt widgets cannot be painted elsewhere.
@@ -8,44 +8,23 @@ Everything runs in the thread that owns the QApplication: Qt widgets cannot be p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6 import QtCore, QtGui
+
+from featlearn_gui.view_state import ViewState
 
 from .headless import ensure_app, is_offscreen
 from .job import ExportInputError
 
 
-def view_classes():
-    """(SphereView, ViewOptions, gl_available) of the app; imported late, as only rendering needs them."""
-    from featlearn_gui.scene import ViewOptions
-    from featlearn_gui.views.sphere_view import SphereView, gl_available
+def resolve(requested: str) -> str:
+    """The renderer an export asks the sphere view for: an explicit "gl" where OpenGL cannot run is a user error,
+    not a silent fallback; everything else is resolved by the view (sphere_view.resolve_renderer)."""
+    from featlearn_gui.views.sphere_view import gl_available
 
-    return SphereView, ViewOptions, gl_available
-
-
-def resolve_renderer(requested: str, gl_available) -> str:
-    """'projected' wherever OpenGL cannot run; an explicit 'gl' there is a user error, not a silent fallback."""
     if requested == "gl" and (is_offscreen() or not gl_available()):
         raise ExportInputError("--renderer gl: OpenGL is not available here (no display); use --renderer projected")
-    return "projected" if requested == "auto" and is_offscreen() else requested
-
-
-@dataclass(frozen=True)
-class Run:
-    """A history to export and the name shown above it (a file stem, a preset name)."""
-
-    label: str
-    history: object  # engine.history.RunHistory
-
-
-def _overlay_lines(run: Run, index: int, with_label: bool) -> list[str]:
-    snap = run.history.snapshot(index)
-    lines = [run.label] if with_label else []
-    stage = f"   stage {snap.stage}" if snap.stage else ""
-    lines += [f"step {snap.step:,}{stage}", f"L = {snap.loss:.3g}", f"λ = {snap.weight_decay:.3g}"]
-    return lines
+    return requested
 
 
 def _to_qimage(rgba: np.ndarray) -> QtGui.QImage:
@@ -56,37 +35,33 @@ def _to_qimage(rgba: np.ndarray) -> QtGui.QImage:
 
 
 class FrameRenderer:
-    """Renders frames of several runs side by side, each cell `size` = (width, height) pixels.
+    """Renders frames of a view state's runs side by side, each cell `size` = (width, height) pixels.
 
     Parameters
     ----------
-    runs : the runs, left to right.
-    size : one cell's (width, height); the frame is len(runs) cells wide.
-    content : "sphere" or "dashboard" (sphere on the left, loss and certificate panels on the right).
-    renderer : "auto", "gl", "projected" or "map" (see resolve_renderer).
-    overlay : draw step, loss and λ (and the run's name when there are several runs).
-    options : the sphere view's ViewOptions; None for its defaults.
-    captions : draw the guided tour's caption of the latest stop at or before each frame's step, along the bottom.
+    state : the runs, view options, renderer, camera, content ("sphere", or "dashboard": the sphere on the left,
+        the plots on the right), overlay and captions (see featlearn_gui.view_state.ViewState).
+    size : one cell's (width, height); the frame is len(state.runs) cells wide.
     """
 
-    def __init__(self, runs: list[Run], size: tuple[int, int], content: str = "sphere", renderer: str = "auto",
-                 overlay: bool = True, options=None, captions: bool = False) -> None:
+    def __init__(self, state: ViewState, size: tuple[int, int]) -> None:
         ensure_app()
-        SphereView, ViewOptions, gl_available = view_classes()
-        self.runs, self.size, self.content, self.overlay = runs, size, content, overlay
-        self.options = options if options is not None else ViewOptions()
-        mode = resolve_renderer(renderer, gl_available)
-        self.views = [SphereView(None, renderer=mode) for _ in runs]
+        from featlearn_gui.views.sphere_view import SphereView
+
+        self.state, self.runs, self.size = state, list(state.runs), size
+        self.content, self.overlay, self.options = state.content, state.overlay, state.options
+        mode = resolve(state.renderer)
+        self.views = [SphereView(None, renderer=mode) for _ in self.runs]
         self.captions = []
-        if captions:
+        if state.captions:
             from featlearn_gui.tour_stops import tour_stops  # the metrics: only when captions are asked for
 
-            self.captions = [tour_stops(run.history) for run in runs]
+            self.captions = [dict(tour_stops(run.history)) for run in self.runs]
         self.panels = []
-        if content == "dashboard":
+        if self.content == "dashboard":
             from .dashboard import DashboardPanels
 
-            self.panels = [DashboardPanels(run.history, font_px=self._font_px()) for run in runs]
+            self.panels = [DashboardPanels(run, font_px=self._font_px()) for run in self.runs]
 
     @property
     def frame_size(self) -> tuple[int, int]:
@@ -101,6 +76,17 @@ class FrameRenderer:
             return cell
         side = min(cell.height(), round(cell.width() * 0.55))
         return QtCore.QRect(cell.left(), cell.top(), side, cell.height())
+
+    def camera(self) -> tuple[float, float]:
+        """(azimuth, elevation) of the first frame: the state's camera, or the view's own start (facing the
+        teachers, as the window starts)."""
+        azimuth, elevation = self.state.camera or (None, None)
+        if azimuth is None or elevation is None:
+            view, run = self.views[0], self.runs[0]
+            view.set_frame(run.history, 0, self.options)
+            own = view.camera()
+            azimuth, elevation = own[0] if azimuth is None else azimuth, own[1] if elevation is None else elevation
+        return azimuth, elevation
 
     def render(self, indices: list[int], azimuth: float, elevation: float) -> np.ndarray:
         """The frame showing snapshot `indices[r]` of each run r: (height, width, 3) uint8 RGB."""
@@ -124,22 +110,18 @@ class FrameRenderer:
         if view.camera()[:2] != (azimuth % 360.0, elevation):
             view.set_camera(azimuth, elevation)  # each call redraws the view: skip it while the camera stands still
         view.set_frame(run.history, index, self.options)
-        sphere = self._sphere_rect(cell)
-        painter.drawImage(sphere.topLeft(), _to_qimage(view.render_image(sphere.width(), sphere.height())))
+        area = self._sphere_rect(cell)
+        title = run.label if len(self.runs) > 1 else ""
+        image = view.render_image(area.width(), area.height(), caption=self.overlay, title=title)
+        painter.drawImage(area.topLeft(), _to_qimage(image))
         if self.panels:
-            panel_rect = QtCore.QRect(sphere.right() + 1, cell.top(), cell.right() - sphere.right(), cell.height())
+            panel_rect = QtCore.QRect(area.right() + 1, cell.top(), cell.right() - area.right(), cell.height())
             self.panels[r].set_index(index)
             self.panels[r].paint(painter, panel_rect)
-        bottom = sphere
-        if self.captions:
-            from featlearn_gui.tour_stops import caption_at
-
-            text = caption_at(self.captions[r], int(run.history.steps[index]))
-            if text:
-                top = self._paint_caption(painter, sphere, text)
-                bottom = QtCore.QRect(sphere.left(), sphere.top(), sphere.width(), top - sphere.top())
-        if self.overlay:
-            self._paint_overlay(painter, bottom, _overlay_lines(run, index, with_label=len(self.runs) > 1))
+        text = self.captions[r].get(int(run.history.steps[index]), "") if self.captions else ""
+        if text:  # only at the stop's own step, so that the caption's numbers are the frame's
+            sphere = view.sphere_rect(area.width(), area.height(), bool(title)).toRect().translated(area.topLeft())
+            self._paint_caption(painter, sphere, text)
 
     def _paint_caption(self, painter: QtGui.QPainter, rect: QtCore.QRect, text: str) -> int:
         """The caption, word-wrapped in a dark box along the bottom of `rect`; returns the box's top."""
@@ -160,28 +142,6 @@ class FrameRenderer:
         painter.setPen(QtGui.QColor("white"))
         painter.drawText(box.adjusted(pad, pad, -pad, -pad), flags, text)
         return box.top()
-
-    def _paint_overlay(self, painter: QtGui.QPainter, rect: QtCore.QRect, lines: list[str]) -> None:
-        font = QtGui.QFont()
-        font.setPixelSize(max(12, round(rect.height() / 28)))
-        painter.setFont(font)
-        metrics = QtGui.QFontMetrics(font)
-        pad, line_h = metrics.height() // 3, metrics.height()
-        text_w = max(metrics.horizontalAdvance(t) for t in lines)
-        box_h = line_h * len(lines) + pad
-        # Bottom left: the sphere view keeps its caption top left and its legend top right.
-        box = QtCore.QRect(rect.left() + pad, rect.bottom() - pad - box_h, text_w + 2 * pad, box_h)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        painter.setBrush(QtGui.QColor(255, 255, 255, 210))  # legible over neurons and dark backgrounds alike
-        painter.drawRoundedRect(box, pad, pad)
-        painter.setPen(QtGui.QColor(20, 20, 20))
-        for i, text in enumerate(lines):
-            if i == 0 and len(self.runs) > 1:
-                font.setBold(True)
-            painter.setFont(font)
-            painter.drawText(box.left() + pad, box.top() + pad // 2 + metrics.ascent() + i * line_h, text)
-            font.setBold(False)
 
     def _paint_separators(self, painter: QtGui.QPainter) -> None:
         painter.setPen(QtGui.QPen(QtGui.QColor(160, 160, 160), 2))

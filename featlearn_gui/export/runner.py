@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .frames import FramePlan, plan_frames
+from featlearn_gui.view_state import Run, ViewState
+
+from .frames import CAPTION_HOLD_S, FramePlan, hold_at_stops, plan_frames
 from .job import ExportCancelled, ExportError, ExportInputError, ExportJob, check_writable
-from .render import FrameRenderer, Run
+from .render import FrameRenderer
 from .writers import ThreadedSink, atomic_file, open_sink
 
 
@@ -48,12 +50,17 @@ class AnimationExport:
     in a background thread.
     """
 
-    def __init__(self, job: ExportJob, runs: list[Run], options=None) -> None:
+    def __init__(self, job: ExportJob, state: ViewState) -> None:
         check_writable(job.target())
-        self.job, self.runs = job, runs
-        self.plan = frame_plan(job, runs)
-        self.renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
-                                      captions=job.captions)
+        job.check_captions(state.captions)
+        self.job, self.runs = job, list(state.runs)
+        self.plan = frame_plan(job, self.runs)
+        self.renderer = FrameRenderer(state, job.frame_size(state.content))
+        if state.captions:
+            hold = max(1, round(CAPTION_HOLD_S * job.fps))
+            steps = [run.history.steps for run in self.runs]
+            self.plan = hold_at_stops(self.plan, steps, self.renderer.captions, hold)
+        self.azimuth, self.elevation = self.renderer.camera()
         self.sink = ThreadedSink(open_sink(job.kind, job.target(), job.fps))
         self.done = 0
         self._pending: np.ndarray | None = None
@@ -63,8 +70,8 @@ class AnimationExport:
 
     def render(self, k: int) -> np.ndarray:
         """Frame k: (height, width, 3) uint8."""
-        azimuth = self.job.azimuth + self.job.rotate * k
-        return self.renderer.render([idx[k] for idx in self.plan.indices], azimuth, self.job.elevation)
+        azimuth = self.azimuth + self.job.rotate * k
+        return self.renderer.render([idx[k] for idx in self.plan.indices], azimuth, self.elevation)
 
     def step(self, block: bool = True) -> bool:
         """Render and queue the next frame; True while frames remain. With block=False a full encoder queue
@@ -104,16 +111,15 @@ class AnimationExport:
             self.renderer.close()
 
 
-def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Callable[[], bool] | None = None) -> Path:
+def export_image(job: ExportJob, state: ViewState, cancelled: Callable[[], bool] | None = None) -> Path:
     """One PNG of the view(s) at the job's step (GUI thread); `cancelled` is polled before the file is written."""
     from PIL import Image
 
     check_writable(job.out)
-    plan = frame_plan(job, runs)
-    renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
-                             captions=job.captions)
+    plan = frame_plan(job, list(state.runs))
+    renderer = FrameRenderer(state, job.frame_size(state.content))
     try:
-        frame = renderer.render([idx[0] for idx in plan.indices], job.azimuth, job.elevation)
+        frame = renderer.render([idx[0] for idx in plan.indices], *renderer.camera())
     finally:
         renderer.close()
     if cancelled and cancelled():
@@ -123,8 +129,10 @@ def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Calla
     return job.out
 
 
-def export_static(job: ExportJob, runs: list[Run]) -> Path:
+def export_static(job: ExportJob, state: ViewState) -> Path:
     """Plots (SVG/PDF/PNG), CSV or the run file: no Qt involved, so safe to call from a worker thread."""
+    runs = list(state.runs)
+    job.check_captions(state.captions)
     check_writable(job.out)
     check_steps(job, runs)
     if job.kind == "csv":
@@ -144,9 +152,9 @@ def export_static(job: ExportJob, runs: list[Run]) -> Path:
     return write_figure(runs, job.out, job.figure or "all", step, size)
 
 
-def run_export(job: ExportJob, runs: list[Run], progress: Callable[[int, int], None] | None = None,
-               cancelled: Callable[[], bool] | None = None, options=None) -> Path:
-    """Carry out `job` to the end (blocking) and return the path written.
+def run_export(job: ExportJob, state: ViewState, progress: Callable[[int, int], None] | None = None,
+               cancelled: Callable[[], bool] | None = None) -> Path:
+    """Carry out `job` on the picture `state` describes, to the end (blocking), and return the path written.
 
     Parameters
     ----------
@@ -158,10 +166,11 @@ def run_export(job: ExportJob, runs: list[Run], progress: Callable[[int, int], N
     ExportInputError for requests that cannot work, ExportCancelled, ExportError or OSError for failures.
     """
     if job.kind == "image":
-        return export_image(job, runs, options, cancelled)
+        job.check_captions(state.captions)
+        return export_image(job, state, cancelled)
     if not job.animated:
-        return export_static(job, runs)
-    export = AnimationExport(job, runs, options)
+        return export_static(job, state)
+    export = AnimationExport(job, state)
     try:
         while export.step():
             if progress:

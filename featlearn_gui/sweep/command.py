@@ -11,8 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import InvalidInput
-from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED
+from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, InvalidInput
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ from engine.config import ConfigError
 from engine.sweep import builtin, grid
 from engine.sweep.phase import METRICS, PhaseGrid, ResultsTable, aggregate
 from engine.sweep.results import RESULTS, SWEEP_COPY
+from featlearn_gui import prompts
 
 from .heatmap import HeatMap
 from .phase_figure import FIGURE_FORMATS, save_csv, save_figure
@@ -140,7 +141,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
             try:
                 self.table.axes = grid.load(self.sweep_file).axis_keys
             except ConfigError as exc:
-                self.statusBar().showMessage(str(exc))
+                prompts.show_error(self, "Cannot read the sweep", str(exc))
         self._fill_axis_boxes()
         self.refresh()
 
@@ -233,7 +234,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
 
     def _on_run_triggered(self) -> None:
         if self.sweep_file is None:
-            QtWidgets.QMessageBox.information(self, "Run sweep", f"{self.root} has no {SWEEP_COPY} to run.")
+            prompts.show_error(self, "Run sweep", f"{self.root} has no {SWEEP_COPY} to run.")
             return
         workers, ok = QtWidgets.QInputDialog.getInt(
             self,
@@ -253,7 +254,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
         try:
             sweep = grid.load(self.sweep_file)
         except ConfigError as exc:
-            self.statusBar().showMessage(str(exc))
+            prompts.show_error(self, "Cannot run the sweep", str(exc))
             return False
         self.thread = SweepThread(sweep, self.root, workers, self)
         self.thread.progress.connect(self._on_sweep_progress)
@@ -328,7 +329,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
         try:
             self.statusBar().showMessage(f"wrote {export(path)}")
         except (OSError, ValueError) as exc:
-            QtWidgets.QMessageBox.warning(self, "Export", str(exc))
+            prompts.show_error(self, "Export failed", str(exc))
 
 
 def open_sweep(path: str | Path) -> PhaseWindow:

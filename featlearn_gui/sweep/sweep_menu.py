@@ -1,15 +1,15 @@
 """File → Open sweep… and Run sweep… of a main window, and what a phase diagram's cell opens: its runs, side by side
 in a new main window (the one model of N runs), to watch them train again or browse them.
 
-The phase windows stay open beside the main window; this object keeps them (they have no parent) and closes them
-when the application quits.
+The phase windows stay open beside the main window; the app object keeps them (they have no parent) and closes
+them when the application quits.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from engine.config import ConfigError
 from featlearn_gui import prompts
@@ -19,19 +19,11 @@ SWEEP_FILTER = "Sweep (*.toml)"
 
 
 class SweepMenu(QtCore.QObject):
-    def __init__(self, window: QtWidgets.QMainWindow, file_menu: QtWidgets.QMenu, before: QtGui.QAction) -> None:
+    """What File → Open sweep… and Run sweep… of `window` do (featlearn_gui.actions lists the entries)."""
+
+    def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.phase_windows: list[QtWidgets.QMainWindow] = []
-        open_action = QtGui.QAction("Open s&weep…", window)
-        open_action.setToolTip("A sweep's results folder or its TOML: its phase diagram")
-        open_action.triggered.connect(self.open_dialog)
-        run_action = QtGui.QAction("R&un sweep…", window)
-        run_action.setToolTip("Run a sweep TOML on local workers, its phase diagram filling in as runs finish")
-        run_action.triggered.connect(self.run_dialog)
-        file_menu.insertActions(before, [open_action, run_action])
-        file_menu.insertSeparator(before)
-        QtWidgets.QApplication.instance().aboutToQuit.connect(self.close_all)
 
     def open(self, path: str | Path):
         """The phase window of a results folder, a sweep TOML or a built-in sweep (ConfigError if none)."""
@@ -40,7 +32,7 @@ class SweepMenu(QtCore.QObject):
         phase = open_sweep(path)
         phase.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         phase.runs_open_requested.connect(self.open_runs)
-        self.phase_windows.append(phase)
+        self.window.app.add_window(phase, phase=True)  # the app closes it when it quits
         phase.show()
         return phase
 
@@ -68,11 +60,3 @@ class SweepMenu(QtCore.QObject):
         except ConfigError as exc:
             prompts.show_error(self.window, "Cannot open the sweep", str(exc))
             return None
-
-    @QtCore.Slot()
-    def close_all(self) -> None:
-        import shiboken6
-
-        for phase in self.phase_windows:
-            if shiboken6.isValid(phase):
-                phase.close()

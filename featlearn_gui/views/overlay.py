@@ -1,7 +1,10 @@
-"""Legend, captions and the certificate colour bar, painted with QPainter over either renderer.
+"""Legend, captions and the certificate colour bar, painted with QPainter around and over either renderer.
 
-One painting function serves the screen (a transparent widget stacked on the renderer) and `render_image` (painted
-onto the renderer's array), so exported frames carry exactly the labels the user sees.
+The legend sits beside or below the sphere, never over it (`legend_layout` splits a view's rectangle into the
+sphere's and the legend's, whichever leaves the larger sphere), so no marker is ever behind it. The caption (the
+one line of step, L and λ) and the colour bar are painted over the sphere's rectangle. The same functions serve the
+screen (widgets placed by SphereView) and `render_image` (painted onto an image), so exported frames carry exactly
+the labels the user sees.
 
 On screen the overlay is a QLabel showing a pixmap painted once per change of what it says: Qt composites it over
 the renderer in C++, so repainting the sphere never runs Python for the labels (and never waits for the GIL the
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..scene import HEAT_OVER, HEAT_UNDER, INACTIVE_ALPHA, NEGATIVE, POSITIVE, SphereScene, heat_rgba
@@ -33,31 +36,92 @@ def font_px(rect: QRectF) -> int:
     return int(np.clip(round(min(rect.width(), rect.height()) / 42), 10, 26))
 
 
-def paint_overlay(painter: QPainter, rect: QRectF, scene: SphereScene | None) -> None:
-    """Paint captions (top left), the legend (top right) and, with a heat map, the colour bar (bottom)."""
+def paint_overlay(painter: QPainter, rect: QRectF, scene: SphereScene | None, caption: bool = True,
+                  title: str = "", px: int | None = None) -> None:
+    """Paint over the sphere's rectangle: the title (bold) and the caption (top left; `caption=False` leaves the
+    step, L and λ out) and, with a heat map, the colour bar (bottom). `px`: the font size (default from `rect`)."""
     if scene is None:
         return
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    px = font_px(rect)
+    px = px or font_px(rect)
     font = QFont()
     font.setPixelSize(px)
     painter.setFont(font)
-    _captions(painter, rect, scene, px)
-    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-    legend = _legend_image(px, ratio, tuple(scene.legend) or LEGEND_ENTRIES)
-    width = legend.width() / legend.devicePixelRatioF()
-    painter.drawImage(QPointF(rect.right() - width - px * 0.7, rect.top() + px * 0.7), legend)
+    _captions(painter, rect, scene, px, caption, title)
     if scene.heat is not None:
         _colour_bar(painter, rect, scene, px)
     painter.restore()
 
 
-def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> None:
+def paint_legend(painter: QPainter, rect: QRectF, scene: SphereScene | None, px: int, columns: int) -> None:
+    """The legend in `rect` (from `legend_layout`), in `columns` columns."""
+    if scene is None:
+        return
+    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    legend = _legend_image(px, ratio, legend_entries(scene), columns)
+    painter.drawImage(rect.topLeft(), legend)
+
+
+def legend_entries(scene: SphereScene | None) -> tuple:
+    return tuple(scene.legend) if scene is not None and scene.legend else LEGEND_ENTRIES
+
+
+def legend_layout(width: float, height: float, px: int, entries: tuple | None = None, aspect: float = 1.0
+                  ) -> tuple[QRectF, QRectF, int]:
+    """(the sphere's rectangle, the legend's, the legend's columns) in a view of width × height: the legend in one
+    column beside the sphere, or in as many columns as fit below it, whichever draws the sphere larger (`aspect`:
+    the drawing's width over its height, 1 for the sphere, about 2 for the map). The sphere's rectangle starts
+    at (0, 0) and has whole-pixel sides."""
+    entries = entries or LEGEND_ENTRIES
+    gap = round(px * 0.6)
+    beside = _legend_size(px, entries, 1)
+    side_beside = min(width - beside[0] - 2 * gap, height * aspect)
+    columns = max(c for c in range(1, len(entries) + 2)
+                  if c == 1 or _legend_size(px, entries, c)[0] <= width - 2 * gap)
+    below = _legend_size(px, entries, columns)
+    side_below = min(width, (height - below[1] - 2 * gap) * aspect)
+    if side_beside > side_below:
+        sphere = QRectF(0, 0, int(width - beside[0] - 2 * gap), int(height))
+        legend = QRectF(sphere.right() + gap, max((height - beside[1]) / 2, 0), *beside)
+        return sphere, legend, 1
+    sphere = QRectF(0, 0, int(width), int(height - below[1] - 2 * gap))
+    legend = QRectF(max((width - below[0]) / 2, 0), sphere.bottom() + gap, *below)
+    return sphere, legend, columns
+
+
+def caption_band(px: int, lines: int = 1) -> int:
+    """Pixels kept above the sphere for `lines` lines of caption (the title, then step, L and λ), so the words
+    never sit on the sphere or the map's own name."""
+    return round(px * 0.7 + lines * px * 1.4 + px * 0.3)
+
+
+def view_layout(width: float, height: float, scene: SphereScene | None, lines: int = 1, aspect: float = 1.0
+                ) -> tuple[QRectF, QRectF, QRectF, int, int]:
+    """(the renderer's rectangle, the overlay's (the renderer's and the caption band above it), the legend's,
+    the legend's columns, the font size) of a view of width × height, on screen and in exports alike."""
+    px = font_px(QRectF(0, 0, width, height))
+    area, legend, columns = legend_layout(width, height, px, legend_entries(scene), aspect)
+    canvas = area.adjusted(0, min(caption_band(px, lines), area.height() // 2), 0, 0)
+    return canvas, area, legend, columns, px
+
+
+def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int, caption: bool = True,
+              title: str = "") -> None:
     pad = px * 0.7
+    box = QRectF(rect.left() + pad, rect.top() + pad, rect.width() - 2 * pad, px * 1.5)
+    if title:
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(TEXT)
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, title)
+        painter.restore()
+        box.translate(0, px * 1.4)
     painter.setPen(TEXT)
-    box = QRectF(rect.left() + pad, rect.top() + pad, rect.width() * 0.55, px * 1.5)
-    painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, scene.caption)
+    if caption:
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, scene.caption)
     if scene.projection_label:
         painter.setPen(WARNING)  # a projection loses information: say so where the eye goes first
         below = QRectF(box.left(), box.bottom(), rect.width() * 0.5, px * 3.2)
@@ -67,15 +131,17 @@ def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> N
 _legends: dict[tuple, QImage] = {}
 
 
-def _legend_image(px: int, ratio: float = 1.0, entries: tuple | None = None) -> QImage:
-    """The legend at font size `px`, painted once per colour mode: the same in every frame and every export."""
+def _legend_size(px: int, entries: tuple, columns: int) -> tuple[float, float]:
+    box = _legend_box(QFontMetricsF(_font(px)), px, entries, columns)
+    return box.width() + 2, box.height() + 2
+
+
+def _legend_image(px: int, ratio: float = 1.0, entries: tuple | None = None, columns: int = 1) -> QImage:
+    """The legend at font size `px`, painted once per colour mode and shape: the same in every frame and export."""
     entries = entries or LEGEND_ENTRIES
-    if (px, ratio, entries) not in _legends:
-        probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
-        painter = QPainter(probe)
-        painter.setFont(_font(px))
-        box = _legend_box(painter, px, entries)
-        painter.end()
+    key = (px, ratio, entries, columns)
+    if key not in _legends:
+        box = _legend_box(QFontMetricsF(_font(px)), px, entries, columns)
         size = (round((box.width() + 2) * ratio), round((box.height() + 2) * ratio))
         image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(ratio)
@@ -83,10 +149,10 @@ def _legend_image(px: int, ratio: float = 1.0, entries: tuple | None = None) -> 
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(_font(px))
-        _legend(painter, px, entries)
+        _legend(painter, px, entries, columns)
         painter.end()
-        _legends[(px, ratio, entries)] = image
-    return _legends[(px, ratio, entries)]
+        _legends[key] = image
+    return _legends[key]
 
 
 def _font(px: int) -> QFont:
@@ -105,23 +171,29 @@ LEGEND_ENTRIES = (  # colour by sign; the scene names its own entries (SphereSce
 LEGEND_NOTE = "size ∝ √(|a|‖w‖)"
 
 
-def _legend_box(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES) -> QRectF:
-    """The legend's panel, with its top left corner at (0.5, 0.5) so the 1 px edge lands on pixels."""
-    metrics = painter.fontMetrics()
-    line = px * 1.45
+def _cells(metrics, px: int, entries: tuple, columns: int) -> tuple[int, float, float]:
+    """(rows, column width, line height) of the legend's grid: its entries and the size note, column by column."""
+    rows = -(-(len(entries) + 1) // columns)
     width = max(metrics.horizontalAdvance(text) for *_, text in (*entries, ("", (), LEGEND_NOTE))) + px * 2.6
-    return QRectF(0.5, 0.5, width, line * (len(entries) + 1) + px * 0.5)
+    return rows, width, px * 1.45
 
 
-def _legend(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES) -> None:
+def _legend_box(metrics, px: int, entries: tuple = LEGEND_ENTRIES, columns: int = 1) -> QRectF:
+    """The legend's panel, with its top left corner at (0.5, 0.5) so the 1 px edge lands on pixels."""
+    rows, width, line = _cells(metrics, px, entries, columns)
+    return QRectF(0.5, 0.5, width * columns, line * rows + px * 0.5)
+
+
+def _legend(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES, columns: int = 1) -> None:
     metrics = painter.fontMetrics()
-    line = px * 1.45
-    box = _legend_box(painter, px, entries)
+    rows, cell, line = _cells(metrics, px, entries, columns)
+    box = _legend_box(metrics, px, entries, columns)
     painter.setPen(QPen(PANEL_EDGE, 1))
     painter.setBrush(PANEL)
     painter.drawRoundedRect(box, 4, 4)
     for i, (kind, rgba, text) in enumerate(entries):
-        centre = QPointF(box.left() + px * 1.1, box.top() + px * 0.25 + line * (i + 0.5))
+        left = box.left() + cell * (i // rows)
+        centre = QPointF(left + px * 1.1, box.top() + px * 0.25 + line * (i % rows + 0.5))
         if kind == "teacher":  # a ring, as the renderers draw it
             ring = max(2.0, px / 4.5)
             painter.setPen(QPen(QColor(30, 30, 30), 1))
@@ -135,10 +207,11 @@ def _legend(painter: QPainter, px: int, entries: tuple = LEGEND_ENTRIES) -> None
             painter.setBrush(qcolor(rgba))
             painter.drawEllipse(centre, px * 0.3, px * 0.3)
         painter.setPen(TEXT)
-        painter.drawText(QPointF(box.left() + px * 2.1, centre.y() + metrics.ascent() / 2 - 1), text)
+        painter.drawText(QPointF(left + px * 2.1, centre.y() + metrics.ascent() / 2 - 1), text)
     painter.setPen(MUTED)
-    y = box.top() + px * 0.25 + line * (len(entries) + 0.5)
-    painter.drawText(QPointF(box.left() + px * 0.6, y + metrics.ascent() / 2 - 1), LEGEND_NOTE)
+    n = len(entries)
+    y = box.top() + px * 0.25 + line * (n % rows + 0.5)
+    painter.drawText(QPointF(box.left() + cell * (n // rows) + px * 0.6, y + metrics.ascent() / 2 - 1), LEGEND_NOTE)
 
 
 def _colour_bar(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) -> None:
@@ -179,7 +252,8 @@ def _colour_bar(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) ->
 class OverlayWidget(QLabel):
     """Transparent layer stacked on the renderer; mouse events pass through to the renderer below.
 
-    A QLabel showing a pixmap of the overlay, painted again only when the text on it or the size changes.
+    A QLabel showing a pixmap of the overlay, painted again only when the text on it or the size changes. `px`:
+    the font size, the legend's (SphereView sets both from the whole view's size).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -190,6 +264,7 @@ class OverlayWidget(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._scene: SphereScene | None = None
         self._painted: tuple | None = None
+        self.px = 12
 
     def set_scene(self, scene: SphereScene | None) -> None:
         self._scene = scene
@@ -202,7 +277,7 @@ class OverlayWidget(QLabel):
     def _repaint_pixmap(self) -> None:
         scene, ratio = self._scene, self.devicePixelRatioF()
         heat = scene.heat if scene is not None else None
-        key = (self.width(), self.height(), ratio, scene is None,
+        key = (self.width(), self.height(), ratio, self.px, scene is None,
                scene.caption if scene else "", scene.projection_label if scene else "",
                (heat.title, heat.status, heat.limit, heat.exceeds) if heat is not None else None)
         if key == self._painted or self.width() <= 0 or self.height() <= 0:
@@ -212,17 +287,41 @@ class OverlayWidget(QLabel):
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        paint_overlay(painter, QRectF(0, 0, self.width(), self.height()), scene)
+        paint_overlay(painter, QRectF(0, 0, self.width(), self.height()), scene, px=self.px)
         painter.end()
         self.setPixmap(pixmap)
 
 
-def paint_over_array(rgba: np.ndarray, scene: SphereScene | None) -> np.ndarray:
-    """The overlay painted onto an (h, w, 4) uint8 RGBA image; returns a new array."""
-    h, w = rgba.shape[:2]
-    buffer = np.ascontiguousarray(rgba, dtype=np.uint8).copy()
-    image = QImage(buffer.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+class LegendWidget(QLabel):
+    """The legend beside or below the sphere (SphereView places it with `legend_layout`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._shown: tuple | None = None
+
+    def show_legend(self, entries: tuple, px: int, columns: int) -> None:
+        ratio = self.devicePixelRatioF()
+        if (entries, px, columns, ratio) != self._shown:
+            self._shown = (entries, px, columns, ratio)
+            self.setPixmap(QPixmap.fromImage(_legend_image(px, ratio, entries, columns)))
+
+
+def render_view(width: int, height: int, scene: SphereScene | None, draw_sphere, caption: bool = True,
+                title: str = "", legend: bool = True, aspect: float = 1.0) -> np.ndarray:
+    """(height, width, 4) uint8 RGBA of a whole view: the sphere drawn by `draw_sphere(w, h)` (an RGBA array) in
+    its rectangle, the caption (and `title`) above it, the colour bar over its bottom, the legend (unless
+    `legend=False`) beside or below it, on white."""
+    canvas, area, box, columns, px = view_layout(width, height, scene, 2 if title else 1, aspect)
+    buffer = np.full((height, width, 4), 255, dtype=np.uint8)
+    image = QImage(buffer.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
+    pixels = np.ascontiguousarray(draw_sphere(int(canvas.width()), int(canvas.height())), dtype=np.uint8)
+    sphere_image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], 4 * pixels.shape[1],
+                          QImage.Format.Format_RGBA8888)
     painter = QPainter(image)
-    paint_overlay(painter, QRectF(0, 0, w, h), scene)
+    painter.drawImage(canvas.topLeft(), sphere_image)
+    paint_overlay(painter, area, scene, caption=caption, title=title, px=px)
+    if legend:
+        paint_legend(painter, box, scene, px, columns)
     painter.end()
     return buffer

@@ -18,17 +18,19 @@ import logging
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..palette import RENDERERS
 from ..scene import SphereScene, ViewOptions, build_scene
 from .camera import Camera, facing
-from .overlay import OverlayWidget, paint_over_array
+from .map_projection import HALF_HEIGHT, HALF_WIDTH
+from .overlay import LegendWidget, OverlayWidget, legend_entries, render_view, view_layout
 from .sphere_projected import ProjectedCanvas
 
 log = logging.getLogger(__name__)
+MAP_ASPECT = float(HALF_WIDTH / HALF_HEIGHT)  # the Hammer map is twice as wide as it is high
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # no usable OpenGL widget: GLViewWidget would crash or fail
 
 
@@ -72,6 +74,16 @@ def gl_available() -> bool:
     return _gl_works(QGuiApplication.platformName())
 
 
+def resolve_renderer(requested: str, flat: bool = False) -> str:
+    """The renderer that draws for a request: "auto" and "gl" are OpenGL where it works, else the projected
+    renderer; "map" is the map; a circle (d = 2, `flat`) is always drawn flat by the projected renderer."""
+    if flat:
+        return "projected"
+    if requested == "map":
+        return "map"
+    return "gl" if requested in ("auto", "gl") and gl_available() else "projected"
+
+
 class SphereView(QWidget):
     """Student neurons on the unit sphere (a circle for d = 2), with teachers, legend and certificate.
 
@@ -94,19 +106,23 @@ class SphereView(QWidget):
 
     def __init__(self, parent: QWidget | None = None, renderer: str = "auto") -> None:
         super().__init__(parent)
-        self._layout = QGridLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        # No layout manager: resizeEvent places the canvas under a caption band, the overlay over both and the
+        # legend beside or below them, as render_image does (overlay.view_layout).
         self._projected = ProjectedCanvas(self)
         self._gl = None  # created on first use: creating a GLViewWidget where GL is unusable crashes
         self._map = None  # created on first use
-        self._overlay = OverlayWidget(self)
-        self._layout.addWidget(self._projected, 0, 0)
-        self._layout.addWidget(self._overlay, 0, 0)  # added last: stacked on top of the renderer
+        self._overlay = OverlayWidget(self)  # created after the canvas: stacked on top of it
+        self._legend = LegendWidget(self)
+        self.setAutoFillBackground(True)  # white around the legend too, as the renderers and the exports are
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), Qt.GlobalColor.white)
+        self.setPalette(palette)
         self._connect(self._projected)
         self._camera = Camera()
         self._camera_chosen = False  # once the user (or a caller) picks a camera, new runs keep it
         self._history = None
         self._scene: SphereScene | None = None
+        self._legend_scene: SphereScene | None = None  # the scene whose legend entries are shown
         self._requested = "auto"
         self._in_use = "projected"
         self.set_renderer(renderer)
@@ -126,17 +142,14 @@ class SphereView(QWidget):
         self._apply_renderer()
 
     def _apply_renderer(self) -> None:
-        flat = self._scene is not None and self._scene.dim == 2
-        wanted = "gl" if self._requested in ("auto", "gl") and not flat and gl_available() else "projected"
-        if self._requested == "map" and not flat:
-            wanted = "map"
+        wanted = resolve_renderer(self._requested, flat=self._scene is not None and self._scene.dim == 2)
         if wanted == "map" and self._map is None:
             from .sphere_map import MapCanvas
 
             self._map = MapCanvas(self)
-            self._layout.addWidget(self._map, 0, 0)
             self._connect(self._map)
             self._overlay.raise_()
+            self._place()
         if wanted == "gl" and self._gl is None and not _gl_canvas_allowed():
             wanted = "projected"
         if wanted == "gl" and self._gl is None:
@@ -145,11 +158,13 @@ class SphereView(QWidget):
             global _gl_canvases_made
             _gl_canvases_made += 1
             self._gl = GLCanvas(self)
-            self._layout.addWidget(self._gl, 0, 0)
             self._connect(self._gl)
             self._overlay.raise_()
+            self._place()
         changed = wanted != self._in_use
         self._in_use = wanted
+        if changed:
+            self._place()  # the map is wider than the sphere: the legend may move
         self._projected.setVisible(wanted == "projected")
         if self._gl is not None:
             self._gl.setVisible(wanted == "gl")
@@ -161,6 +176,22 @@ class SphereView(QWidget):
 
     def _canvas(self):
         return {"gl": self._gl, "map": self._map}.get(self._in_use) or self._projected
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._place()
+
+    def _place(self) -> None:
+        """The canvases and the overlay fill the sphere's rectangle; the legend sits beside or below it."""
+        canvas, area, legend, columns, px = view_layout(self.width(), self.height(), self._scene,
+                                                        aspect=self._aspect())
+        for widget in (self._projected, self._gl, self._map):
+            if widget is not None:
+                widget.setGeometry(canvas.toRect())
+        self._overlay.setGeometry(area.toRect())  # the caption above the sphere, the colour bar over its bottom
+        self._overlay.px = px
+        self._legend.show_legend(legend_entries(self._scene), px, columns)
+        self._legend.setGeometry(legend.toAlignedRect())
 
     def _connect(self, canvas) -> None:
         canvas.orbit_requested.connect(self._on_canvas_orbit_requested)
@@ -179,6 +210,9 @@ class SphereView(QWidget):
         self._scene = scene
         if new_run and not self._camera_chosen:
             self._camera = self._preferred_camera()
+        if legend_entries(scene) != legend_entries(self._legend_scene):
+            self._legend_scene = scene
+            self._place()
         self._overlay.set_scene(scene)
         if flat_changed:
             self._apply_renderer()  # a circle is drawn flat, whichever renderer was asked for
@@ -245,8 +279,19 @@ class SphereView(QWidget):
 
     # --- export ----------------------------------------------------------------------------------------
 
-    def render_image(self, width: int, height: int) -> np.ndarray:
-        """(height, width, 4) uint8 RGBA of what the view shows (renderer, legend, labels), at that size.
+    def sphere_rect(self, width: int, height: int, title: bool = False) -> QRectF:
+        """Where the renderer draws in render_image at that size (with a `title` line above the caption or not);
+        the caption band and the legend take the rest."""
+        return view_layout(width, height, self._scene, 2 if title else 1, self._aspect())[0]
+
+    def _aspect(self) -> float:
+        """The drawing's width over its height: the map is twice as wide as high, the sphere round."""
+        return MAP_ASPECT if self._in_use == "map" else 1.0
+
+    def render_image(self, width: int, height: int, caption: bool = True, title: str = "",
+                     legend: bool = True) -> np.ndarray:
+        """(height, width, 4) uint8 RGBA of what the view shows at that size: the sphere, its caption (step, L and
+        λ; `caption=False` leaves it out, `title` goes above it) and colour bar, the legend beside or below.
 
         The OpenGL renderer can only draw once its widget has been shown; a never-shown view (headless export)
         draws with the projected renderer instead.
@@ -256,5 +301,5 @@ class SphereView(QWidget):
             canvas = self._projected
             if self._scene is not None:
                 canvas.show_scene(self._scene, self._camera)
-        pixels = canvas.render_array(int(width), int(height))
-        return paint_over_array(pixels, self._scene)
+        return render_view(int(width), int(height), self._scene, canvas.render_array, caption, title, legend,
+                           self._aspect())

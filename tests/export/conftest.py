@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from engine.trainer import train  # noqa: E402
+from tests.scripted_app import app  # noqa: E402, F401 (an autouse fixture)
 
 SIZE = (160, 128)  # small frames keep the suite fast; both sides are multiples of 16
 
@@ -31,3 +32,11 @@ def run_files(tmp_path_factory, paper_history):
     paper_history.save(paper)
     short_run("no-weight-decay", 400, every=40).save(other)
     return paper, other
+
+
+@pytest.fixture(scope="session")
+def paper_view(paper_history):
+    """The paper run, as a picture shows it with the default view options."""
+    from featlearn_gui.view_state import Run, ViewState
+
+    return ViewState((Run("paper", paper_history),))

@@ -7,7 +7,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-from featlearn_gui.export import ExportJob, Run, run_export
+from featlearn_gui.export import ExportJob, Run, ViewState, run_export
 
 from .conftest import SIZE
 
@@ -26,24 +26,24 @@ def _pixels(path):
         return np.asarray(image, dtype=float)
 
 
-def test_mp4_decodes_to_the_requested_frame_count_and_size(tmp_path, paper_history):
+def test_mp4_decodes_to_the_requested_frame_count_and_size(tmp_path, paper_history, paper_view):
     out = tmp_path / "paper.mp4"
-    run_export(ExportJob(out=out, size=SIZE, frames=12, fps=24), [Run("paper", paper_history)])
+    run_export(ExportJob(out=out, size=SIZE, frames=12, fps=24), paper_view)
     frames = _decode_mp4(out)
     assert len(frames) == 12
     assert frames[0].shape == (SIZE[1], SIZE[0], 3)
     assert frames[0].std() > 5  # something is drawn, not a flat colour
 
 
-def test_mp4_size_is_rounded_to_multiples_of_16(tmp_path, paper_history):
+def test_mp4_size_is_rounded_to_multiples_of_16(tmp_path, paper_history, paper_view):
     out = tmp_path / "odd.mp4"
-    run_export(ExportJob(out=out, size=(170, 118), frames=3), [Run("paper", paper_history)])
+    run_export(ExportJob(out=out, size=(170, 118), frames=3), paper_view)
     assert _decode_mp4(out)[0].shape == (112, 176, 3)
 
 
-def test_gif_has_the_frames_and_loops_forever(tmp_path, paper_history):
+def test_gif_has_the_frames_and_loops_forever(tmp_path, paper_history, paper_view):
     out = tmp_path / "paper.gif"
-    run_export(ExportJob(out=out, size=SIZE, frames=7, fps=20, rotate=5.0), [Run("paper", paper_history)])
+    run_export(ExportJob(out=out, size=SIZE, frames=7, fps=20, rotate=5.0), paper_view)
     with Image.open(out) as gif:
         assert gif.n_frames == 7
         assert gif.size == SIZE
@@ -51,9 +51,9 @@ def test_gif_has_the_frames_and_loops_forever(tmp_path, paper_history):
         assert gif.info["duration"] == 50  # milliseconds at 20 fps
 
 
-def test_png_sequence_frames_are_non_blank_and_of_the_requested_size(tmp_path, paper_history):
+def test_png_sequence_frames_are_non_blank_and_of_the_requested_size(tmp_path, paper_history, paper_view):
     out = tmp_path / "paper.png"
-    written = run_export(ExportJob(out=out, size=SIZE, steps=(0, 200), frames=4), [Run("paper", paper_history)])
+    written = run_export(ExportJob(out=out, size=SIZE, steps=(0, 200), frames=4), paper_view)
     assert written == tmp_path / "paper_frames" and not out.exists()
     files = sorted(written.glob("*.png"))
     assert [f.name for f in files] == [f"paper_{i:05d}.png" for i in range(4)]
@@ -64,9 +64,9 @@ def test_png_sequence_frames_are_non_blank_and_of_the_requested_size(tmp_path, p
         assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 10
 
 
-def test_single_png_shows_one_step(tmp_path, paper_history):
+def test_single_png_shows_one_step(tmp_path, paper_history, paper_view):
     out = tmp_path / "step.png"
-    run_export(ExportJob(out=out, size=(200, 150), steps=(100, 100)), [Run("paper", paper_history)])
+    run_export(ExportJob(out=out, size=(200, 150), steps=(100, 100)), paper_view)
     with Image.open(out) as png:
         image = np.asarray(png)
     assert image.shape[:2] == (150, 200) and image.std() > 5
@@ -74,8 +74,8 @@ def test_single_png_shows_one_step(tmp_path, paper_history):
 
 def test_dashboard_frames_differ_as_training_moves(tmp_path, paper_history):
     out = tmp_path / "dash.png"
-    run = Run("paper", paper_history)
-    run_export(ExportJob(out=out, size=(320, 160), content="dashboard", steps=(0, 400), frames=2), [run])
+    state = ViewState((Run("paper", paper_history),), content="dashboard")
+    run_export(ExportJob(out=out, size=(320, 160), steps=(0, 400), frames=2), state)
     first, last = (_pixels(f) for f in sorted((tmp_path / "dash_frames").iterdir()))
     assert np.abs(first - last).mean() > 1.0
 
@@ -83,10 +83,10 @@ def test_dashboard_frames_differ_as_training_moves(tmp_path, paper_history):
 def test_two_runs_side_by_side_are_twice_as_wide(tmp_path, paper_history, run_files):
     from engine.history import RunHistory
 
-    runs = [Run("paper", paper_history), Run("no-wd", RunHistory.load(run_files[1]))]
+    runs = (Run("paper", paper_history), Run("no-wd", RunHistory.load(run_files[1])))
     single, pair = tmp_path / "one.mp4", tmp_path / "cmp.mp4"
-    run_export(ExportJob(out=single, size=SIZE, frames=5), runs[:1])
-    run_export(ExportJob(out=pair, size=SIZE, frames=5), runs)
+    run_export(ExportJob(out=single, size=SIZE, frames=5), ViewState(runs[:1]))
+    run_export(ExportJob(out=pair, size=SIZE, frames=5), ViewState(runs))
     one, two = _decode_mp4(single), _decode_mp4(pair)
     assert len(two) == len(one) == 5
     assert two[0].shape == (SIZE[1], 2 * SIZE[0], 3)

@@ -18,6 +18,7 @@ from PySide6 import QtCore  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
+from tests.scripted_app import app  # noqa: E402, F401 (an autouse fixture)
 
 
 @pytest.fixture
@@ -38,11 +39,9 @@ def small_config():
 
 
 @pytest.fixture
-def window(qtbot, settings, monkeypatch):
-    from featlearn_gui import prompts
+def window(qtbot, settings):
     from featlearn_gui.main_window import MainWindow
 
-    monkeypatch.setattr(prompts, "INTERACTIVE", False)
     win = MainWindow(settings, renderer="projected", restore=False)
     qtbot.addWidget(win)
     win.files.load_preset("paper")
@@ -73,15 +72,13 @@ SHORT = ["optim.steps=200", "record.every=20"]  # every run of a comparison shor
 
 
 @pytest.fixture
-def open_window(qtbot, monkeypatch):
+def open_window(qtbot):
     """open_window(comparison, overrides=SHORT): a shown window holding the comparison's runs, closed after the test."""
     from PySide6.QtWidgets import QApplication
 
-    from featlearn_gui import prompts
     from featlearn_gui.main_window import MainWindow
     from featlearn_gui.settings import Settings
 
-    monkeypatch.setattr(prompts, "INTERACTIVE", False)
     windows = []
 
     def make(comparison, overrides=tuple(SHORT), settings=None):

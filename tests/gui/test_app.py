@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import presets
 from featlearn_gui import prompts
+from featlearn_gui.export.dialog import ExportDialog
 
 Key = QtCore.Qt.Key
 
@@ -272,7 +273,7 @@ def test_restore_defaults_resets_view_options_and_speed(qtbot, window):
 
 
 def test_keyboard_shortcut_help_lists_the_transport_keys(qtbot, window):
-    window._on_shortcuts_triggered()
+    window.actions_by_key["Keyboard shortcuts"].trigger()
     boxes = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, QtWidgets.QMessageBox)]
     assert boxes and "Space" in boxes[-1].text()
     boxes[-1].close()
@@ -282,7 +283,8 @@ def test_file_export_writes_the_run_so_far(qtbot, window, tmp_path, train_to):
     from PIL import Image
 
     train_to(window, 100)
-    dialog = window.export_dialog()
+    window.actions_by_key["Export"].trigger()  # File → Export…
+    dialog = next(w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible())
     out = tmp_path / "run.gif"
     dialog.path_edit.setText(str(out))
     dialog.width_spin.setValue(160)
@@ -292,4 +294,3 @@ def test_file_export_writes_the_run_so_far(qtbot, window, tmp_path, train_to):
         dialog.export_button.click()
     with Image.open(out) as gif:
         assert gif.n_frames == 4 and gif.size == (160, 128)
-    assert any(a.text() == "&Export…" and a.shortcut().toString() == "Ctrl+E" for a in window.actions())

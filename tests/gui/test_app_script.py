@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PySide6 import QtGui
 
 
@@ -39,3 +40,32 @@ def test_a_run_file_opens_and_a_diverging_script_exits_3(tmp_path):
     result = run_gui(str(config), "--run-steps", "400", "--quit")
     assert result.returncode == 3
     assert "diverged at step" in result.stderr
+
+
+def _one_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_scripted_bad_inputs_print_one_line_and_exit_2(tmp_path):
+    (tmp_path / "bad-value.toml").write_text("[optim]\nlr = -3\n")
+    (tmp_path / "broken.toml").write_text("[optim\nlr = ")
+    (tmp_path / "cmp.toml").write_text('title = "t"\n[[runs]]\nlabel = "a"\npreset = "paper"\n'
+                                       '[[runs]]\nlabel = "gone"\nrun = "missing.npz"\n')
+    cases = [
+        ([str(tmp_path / "bad-value.toml")], "optim.lr = -3"),
+        ([str(tmp_path / "broken.toml")], "broken.toml"),
+        ([str(tmp_path / "missing.npz")], "missing.npz"),
+        (["--compare", str(tmp_path / "cmp.toml")], "run 'gone'"),
+    ]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = [(subprocess.Popen([sys.executable, "-m", "featlearn_gui", *args, "--quit"], env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE), args, named)
+               for args, named in cases]  # side by side: each start-up takes seconds
+    for process, args, named in started:
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 2, (args, err)
+        line = _one_line(subprocess.CompletedProcess(args, process.returncode, _out, err))
+        assert line.startswith("featlearn-gui: ") and named in line, (args, line)

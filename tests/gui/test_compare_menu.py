@@ -15,23 +15,21 @@ from featlearn_gui.comparisons import file as comparison
 
 
 @pytest.fixture
-def main_window(qtbot, tmp_path, monkeypatch):
-    from featlearn_gui import prompts
+def main_window(qtbot, tmp_path, app):
     from featlearn_gui.main_window import MainWindow
     from featlearn_gui.settings import Settings
 
-    monkeypatch.setattr(prompts, "INTERACTIVE", False)
     settings = Settings(QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat))
     win = MainWindow(settings, renderer="projected", restore=False)
     qtbot.addWidget(win)
     win.files.load_preset("paper")
     yield win
-    win.compare_menu.close_all()
+    app.close_all()
     win.session.shutdown()
 
 
-def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
-    menu = main_window.compare_menu.menu
+def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window, app):
+    menu = main_window.menus["&Compare"]
     titles = {a.text(): a.toolTip() for a in menu.actions() if a.text()}
     for name in comparison.builtin_names():
         cmp = comparison.builtin(name)
@@ -43,15 +41,15 @@ def test_compare_menu_lists_the_builtins_and_opens_one(qtbot, main_window):
     qtbot.waitExposed(win)
     assert [v.run.label for v in win.spheres.views] == ["weight decay", "no weight decay"]
     win.close()
-    qtbot.waitUntil(lambda: not main_window.compare_menu._live_windows())  # deleted on close
+    qtbot.waitUntil(lambda: not [w for w in app.live_windows() if w is not main_window])  # deleted on close
 
 
-def test_a_comparison_whose_contrast_is_the_certificate_opens_on_the_map(qtbot, main_window):
-    action = next(a for a in main_window.compare_menu.menu.actions() if a.text() == "ReLU vs centred ReLU")
+def test_a_comparison_whose_contrast_is_the_certificate_opens_on_the_map(qtbot, main_window, app):
+    action = next(a for a in main_window.menus["&Compare"].actions() if a.text() == "ReLU vs centred ReLU")
     action.trigger()
-    win = main_window.compare_menu.windows[-1]
+    win = next(w for w in app.live_windows() if w is not main_window)
     qtbot.waitExposed(win)
-    assert win.model.renderer == "map" and win.renderer_actions["map"].isChecked()
+    assert win.model.renderer == "map" and win.actions_by_key["renderer map"].isChecked()
     assert win.model.options.certificate == "pre"
     assert main_window.model.renderer == "projected"  # the window it came from keeps its own
     win.close()

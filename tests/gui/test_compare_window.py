@@ -79,11 +79,12 @@ def test_rotating_one_view_rotates_all(qtbot, open_window):
     first, second = (view.view for view in win.spheres.views)
     before = second.camera()
     assert first.camera() == before  # they start from one camera
+    centre = first._projected.viewport().rect().center()  # the legend takes part of the view: drag the sphere
     with qtbot.waitSignal(first.camera_changed):
-        _drag(first._projected.viewport(), QPoint(200, 200), QPoint(260, 230))
+        _drag(first._projected.viewport(), centre, centre + QPoint(60, 30))
     assert second.camera() == first.camera() != before
     with qtbot.waitSignal(second.camera_changed):
-        _drag(second._projected.viewport(), QPoint(200, 200), QPoint(150, 180))
+        _drag(second._projected.viewport(), centre, centre + QPoint(-50, -20))
     assert first.camera() == second.camera()
 
 

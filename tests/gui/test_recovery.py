@@ -59,14 +59,14 @@ def test_ctrl_c_in_the_terminal_closes_the_app_like_its_window(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 
-def test_the_save_question_answers_to_alt_keys(qtbot, monkeypatch):
+def test_the_save_question_answers_to_alt_keys(qtbot, monkeypatch, app):
     seen = {}
 
     def exec_(box):
         seen.update({b.text(): box.standardButton(b) for b in box.buttons()})
         return 0
 
-    monkeypatch.setattr(prompts, "INTERACTIVE", True)
+    monkeypatch.setattr(app, "interactive", True)  # someone at the screen, answering at once
     monkeypatch.setattr(QtWidgets.QMessageBox, "exec", exec_)
     prompts.ask_save(None)
     assert set(seen) == {"&Save", "&Discard", "&Cancel"}

@@ -20,7 +20,7 @@ def test_a_cells_runs_open_side_by_side_in_a_new_window(qtbot, window, small_con
         train(small_config(f"seed={seed}")).save(path)
         paths.append(path)
     window.sweep_menu.open_runs(paths)
-    (opened,) = window.compare_menu.windows
+    (opened,) = [w for w in window.app.live_windows() if w is not window]
     qtbot.waitExposed(opened)
     assert [run.label for run in opened.model.runs] == ["run1", "run2"]
     assert [run.config.seed for run in opened.model.runs] == [1, 2]
@@ -28,9 +28,7 @@ def test_a_cells_runs_open_side_by_side_in_a_new_window(qtbot, window, small_con
     opened.close()
 
 
-def test_open_sweep_shows_the_phase_diagram_and_unknown_sweeps_say_so(qtbot, window, tmp_path, monkeypatch):
-    from featlearn_gui import prompts
-
+def test_open_sweep_shows_the_phase_diagram_and_unknown_sweeps_say_so(qtbot, window, tmp_path):
     write_results(tmp_path)
     phase = window.sweep_menu.open(tmp_path)
     qtbot.waitExposed(phase)
@@ -38,7 +36,7 @@ def test_open_sweep_shows_the_phase_diagram_and_unknown_sweeps_say_so(qtbot, win
     phase.runs_open_requested.disconnect()  # no windows from this test
     phase.close()
     shown = []
-    monkeypatch.setattr(prompts, "show_error", lambda parent, title, text: shown.append(text))
+    window.app.error_reported.connect(lambda title, text: shown.append(text))
     assert window.sweep_menu._try(window.sweep_menu.open, tmp_path / "nope.toml") is None
     assert shown and "nope" in shown[0]
 
