@@ -23,3 +23,10 @@ def disc(config, thresholds):
     r2 = (math.log10(config.optim.lr) + 1) ** 2 + (math.log10(config.optim.weight_decay) + 2.5) ** 2
     result.metrics["recovered"] = int(r2 <= 0.25)
     return result
+
+
+def step_or_fail(config, thresholds):
+    """As `step`, but the run of seed 1 at the interval's upper end raises."""
+    if config.seed == 1 and config.optim.weight_decay == 0.1:
+        raise RuntimeError("boom at the upper end")
+    return step(config, thresholds)
