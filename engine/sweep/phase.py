@@ -36,7 +36,9 @@ METRICS: dict[str, Metric] = {
     "fraction_recovered": Metric("fraction recovered", "fraction of runs", "recovered", "fraction", among="finished"),
     "far_fraction": Metric("median far fraction", "fraction of the mass", "far_fraction", "median", log=True),
     "far_mass": Metric("median far mass", "mass of neurons > 10° from every teacher", "far_mass", "median", log=True),
-    "captured_error": Metric("median captured error", "relative error of the captured mass", "captured_error", "median"),
+    "captured_error": Metric(
+        "median captured error", "relative error of the captured mass", "captured_error", "median"
+    ),
     "max_active_angle_deg": Metric("median max active angle", "degrees", "max_active_angle_deg", "median"),
     "recovered_step": Metric("median recovered step", "steps", "recovered_step", "median", among="recovered"),
     "final_loss": Metric("median final loss", "loss L", "final_loss", "median", log=True),
