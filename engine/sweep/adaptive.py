@@ -56,6 +56,14 @@ def _never(_x):  # the learners are asked and told; they never call the function
     raise RuntimeError("an adaptive sweep's learner does not evaluate points itself")
 
 
+def learner(bounds: list[tuple[float, float]]):
+    """A learner over one or two intervals (in the axes' units), asked and told by its caller, that places points
+    where the told value (metric - threshold) changes sign."""
+    if len(bounds) == 1:
+        return adaptive.Learner1D(_never, bounds[0], loss_per_interval=crossing_loss_1d)
+    return adaptive.Learner2D(_never, bounds, loss_per_triangle=crossing_loss_2d)
+
+
 def significant(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
@@ -86,10 +94,7 @@ class Planner:
         self._turn = 0
 
     def _learner(self):
-        if len(self.intervals) == 1:
-            return adaptive.Learner1D(_never, self.intervals[0].interval.bounds, loss_per_interval=crossing_loss_1d)
-        bounds = [a.interval.bounds for a in self.intervals]
-        return adaptive.Learner2D(_never, bounds, loss_per_triangle=crossing_loss_2d)
+        return learner([a.interval.bounds for a in self.intervals])
 
     # --- placing --------------------------------------------------------------------------------------------
 

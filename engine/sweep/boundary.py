@@ -81,6 +81,16 @@ def combos(lists: list[Axis]) -> list[dict[str, Any]]:
     return [dict(zip((a.key for a in lists), c)) for c in itertools.product(*(a.values for a in lists))]
 
 
+def crossing_points(u: np.ndarray, v: np.ndarray, t: float) -> list[tuple[int, float]]:
+    """Where v (at increasing u) crosses t: (i, u*) for each pair of neighbours i, i + 1 on either side of it (below
+    t vs at or above it), u* by linear interpolation."""
+    found = []
+    for i in range(len(u) - 1):
+        if (v[i] >= t) != (v[i + 1] >= t):
+            found.append((i, float(u[i] + (t - v[i]) / (v[i + 1] - v[i]) * (u[i + 1] - u[i]))))
+    return found
+
+
 def crossings(sweep: Sweep, s: Samples) -> list[dict[str, Any]]:
     """The rows of boundary.csv for one combination over one interval axis."""
     axis = interval_axes(sweep)[0]
@@ -88,11 +98,8 @@ def crossings(sweep: Sweep, s: Samples) -> list[dict[str, Any]]:
     x, v = s.values[:, 0], s.mean
     u = np.array([axis.interval.to_unit(xi) for xi in x])
     rows = []
-    for i in range(len(x) - 1):
-        if (v[i] >= t) == (v[i + 1] >= t):
-            continue
-        f = (t - v[i]) / (v[i + 1] - v[i])
-        estimate = axis.interval.from_unit(u[i] + f * (u[i + 1] - u[i]))
+    for i, at in crossing_points(u, v, t):
+        estimate = axis.interval.from_unit(at)
         rows.append(
             {
                 **s.combo,

@@ -8,6 +8,8 @@ Log-scale axes are drawn in log10 units with powers of ten on their ticks. Click
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
@@ -17,6 +19,14 @@ from engine.sweep.grid import Sweep, format_value
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 THRESHOLD_COLOUR = "#777777"
+
+
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Ticks of a log10 axis drawn in log10 units: each power of ten labelled (1e-3), 2..9 times it unlabelled."""
+    decades = range(math.floor(lo), math.ceil(hi) + 1)
+    major = [(float(k), f"1e{k}" if not 0 <= k <= 3 else f"{10**k:g}") for k in decades if lo - 1e-9 <= k <= hi + 1e-9]
+    minor = [(k + math.log10(m), "") for k in decades for m in range(2, 10) if lo <= k + math.log10(m) <= hi]
+    return [major, minor]
 
 
 def combo_label(combo: dict) -> str:
@@ -52,7 +62,9 @@ class BoundaryView(pg.GraphicsLayoutWidget):
         intervals = boundary.interval_axes(sweep)
         for side, axis in zip(("bottom", "left"), intervals):
             log = axis.interval.scale == "log"
-            self.plot.getAxis(side).setLogMode(log)  # ticks as powers of ten; the data are in log10 units
+            item = self.plot.getAxis(side)
+            item.enableAutoSIPrefix(False)
+            item.setTicks(log_ticks(*axis.interval.bounds) if log else None)  # the data are in log10 units
             self.plot.setLabel(side, axis.key + (" (log scale)" if log else ""))
         if len(intervals) == 1:
             self._draw_1d(sweep)
@@ -63,7 +75,7 @@ class BoundaryView(pg.GraphicsLayoutWidget):
         self.bar.hide()
         axis, metric = boundary.interval_axes(sweep)[0], sweep.adaptive.metric
         self.plot.setLabel("left", f"{metric} (mean over seeds)")
-        self.plot.getAxis("left").setLogMode(False)
+        self.plot.getAxis("left").setTicks(None)
         threshold = pg.InfiniteLine(
             sweep.adaptive.threshold,
             angle=0,

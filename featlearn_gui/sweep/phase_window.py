@@ -166,7 +166,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
 
     def _key_text(self) -> str:
         if self.adaptive:
-            return "Filled points: at or above the threshold. Click a point to list its runs."
+            return "Filled points: at or above the threshold."
         swatch = lambda colour, text: f"<span style='color:{colour}'>&#9633;</span> {text}"  # noqa: E731
         return "Dashed frames: " + ", ".join(swatch(c, f"runs {t}") for t, c in TROUBLE_COLOURS.items()) + \
             "; a white frame: the selected cell"
@@ -284,7 +284,7 @@ class PhaseWindow(QtWidgets.QMainWindow):
             colour = COLOURS[c % len(COLOURS)]
             lines.append(f"<span style='color:{colour}'>&#9679;</span> {html.escape(combo_label(s.combo))}: "
                          f"boundary {where}")
-        return "<br>".join(lines) + "<br>Click a point to list its runs."
+        return "<br>".join(lines)
     # --- cells ----------------------------------------------------------------------------------------------
 
     def _on_cell_hovered(self, iy: int, ix: int) -> None:
