@@ -273,3 +273,22 @@ def test_failed_runs_are_rows_and_the_command_prints_the_boundaries(tmp_path, mo
     found = read_csv(out / "boundary.csv")
     assert len(found) == 1 and float(found[0]["lower"]) < synthetic.EDGE["relu_centered"] <= float(found[0]["upper"])
     assert np.isfinite(ResultsTable.load(out).rows[0]["final_loss"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "activation, below, above",
+    [("relu", 0.0187688, 0.0198096), ("relu_centered", 0.000697831, 0.000865964)],
+)
+def test_the_documented_critical_weight_decay_is_bracketed_by_seed_0(activation, below, above):
+    """README and docs/theory.md: raw ReLU recovers from 0.0195 (0.0188-0.0198), centred from 7.4e-4 (7.0-8.7e-4);
+    the runs of seed 0 on either side, as the built-in sweep ran them."""
+    from engine.sweep import builtin
+    from engine.sweep.task import run_point
+
+    sweep = grid.load(builtin.find("critical-weight-decay"))
+    recovered = []
+    for lam in (below, above):
+        point = sweep.point({"optim.weight_decay": lam, "model.activation": activation, "seed": 0}, 0)
+        recovered.append(run_point(point.config, sweep.thresholds).metrics["recovered"])
+    assert recovered == [0, 1]
