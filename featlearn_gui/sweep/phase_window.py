@@ -65,8 +65,10 @@ class PhaseWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"Phase diagram — {self.root}")
         self.resize(1000, 620)
         self._build()
-        if self.info.get("metric"):
-            self.metric_box.setCurrentIndex(self.metric_box.findData(metric_key(str(self.info["metric"]))))
+        adaptive = self.info.get("adaptive")
+        metric = self.info.get("metric") or (adaptive.get("metric") if isinstance(adaptive, dict) else None)
+        if metric:
+            self.metric_box.setCurrentIndex(self.metric_box.findData(metric_key(str(metric))))
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -98,9 +100,11 @@ class PhaseWindow(QtWidgets.QMainWindow):
         for key, metric in METRICS.items():
             self.metric_box.addItem(metric.label, key)
         self.x_box, self.y_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+        self._axis_actions = []  # the x and y choosers: hidden for an adaptive sweep (its axes are fixed)
         for label, box in (("metric", self.metric_box), ("x", self.x_box), ("y", self.y_box)):
-            bar.addWidget(QtWidgets.QLabel(f" {label} "))
-            bar.addWidget(box)
+            actions = [bar.addWidget(QtWidgets.QLabel(f" {label} ")), bar.addWidget(box)]
+            if box is not self.metric_box:
+                self._axis_actions += actions
             box.currentIndexChanged.connect(self._on_choice_changed)
         bar.addSeparator()
         self.run_action = bar.addAction("Run sweep…", self._on_run_triggered)
@@ -149,8 +153,9 @@ class PhaseWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         if self.adaptive:
             self.plots.setCurrentWidget(self.boundary_view)
-            for box in (self.metric_box, self.x_box, self.y_box):
-                box.setEnabled(False)  # the metric and axes an adaptive sweep was placed for
+            self.metric_box.setEnabled(False)  # the metric an adaptive sweep was placed for
+            for action in self._axis_actions:
+                action.setVisible(False)
         self._build_status()
 
     def _header(self) -> QtWidgets.QLabel:
