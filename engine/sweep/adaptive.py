@@ -26,6 +26,7 @@ import numpy as np
 from adaptive.learner.learner2D import areas
 
 from . import boundary
+from .boundary import interval_of
 from .grid import Sweep, SweepPoint
 from .results import ResultsDir, format_cell
 from .task import DIVERGED, OK
@@ -94,7 +95,7 @@ class Planner:
         self._turn = 0
 
     def _learner(self):
-        return learner([a.interval.bounds for a in self.intervals])
+        return learner([interval_of(a).bounds for a in self.intervals])
 
     # --- placing --------------------------------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ class Planner:
         asked, _ = self.learners[c].ask(1)
         u = tuple(np.atleast_1d(asked[0]).astype(float))
         for digits in (DIGITS, 12):
-            key = tuple(significant(a.interval.from_unit(x), digits) for a, x in zip(self.intervals, u))
+            key = tuple(significant(interval_of(a).from_unit(x), digits) for a, x in zip(self.intervals, u))
             if key not in self.points[c]:
                 break
         else:  # the learner asked for a point already placed: it stays pending, its share of the budget spent
@@ -162,7 +163,7 @@ class Planner:
             if found is None:
                 continue
             c, key, seed = found
-            u = tuple(a.interval.to_unit(v) for a, v in zip(self.intervals, key))
+            u = tuple(interval_of(a).to_unit(v) for a, v in zip(self.intervals, key))
             self._register(c, key, u, missing=())
             point = self.points[c][key]
             run = self._run(point, seed)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .adaptive_spec import Adaptive, Interval
 from .grid import Axis, Sweep, format_value
 from .phase import ResultsTable
 from .results import format_cell, write_atomic
@@ -40,6 +41,19 @@ class Samples:
     runs: np.ndarray
 
 
+def interval_of(axis: Axis) -> Interval:
+    """An interval axis' interval (typed: the axis is known to be one)."""
+    if axis.interval is None:
+        raise ValueError(f"{axis.key} is not an interval axis")
+    return axis.interval
+
+
+def spec_of(sweep: Sweep) -> Adaptive:
+    if sweep.adaptive is None:
+        raise ValueError("not an adaptive sweep")
+    return sweep.adaptive
+
+
 def list_axes(sweep: Sweep) -> list[Axis]:
     return [a for a in sweep.axes if a.interval is None and a.key != "seed"]
 
@@ -50,8 +64,7 @@ def interval_axes(sweep: Sweep) -> list[Axis]:
 
 def samples(sweep: Sweep, rows: list[dict[str, Any]]) -> list[Samples]:
     """Per combination of list values (in the sweep's order): the seed-averaged metric at each sampled point."""
-    assert sweep.adaptive is not None
-    lists, intervals, column = list_axes(sweep), interval_axes(sweep), sweep.adaptive.metric
+    lists, intervals, column = list_axes(sweep), interval_axes(sweep), spec_of(sweep).metric
     out = []
     for combo in combos(lists):
         names = tuple(format_cell(v) for v in combo.values())
@@ -94,12 +107,12 @@ def crossing_points(u: np.ndarray, v: np.ndarray, t: float) -> list[tuple[int, f
 def crossings(sweep: Sweep, s: Samples) -> list[dict[str, Any]]:
     """The rows of boundary.csv for one combination over one interval axis."""
     axis = interval_axes(sweep)[0]
-    t = sweep.adaptive.threshold
+    t = spec_of(sweep).threshold
     x, v = s.values[:, 0], s.mean
-    u = np.array([axis.interval.to_unit(xi) for xi in x])
+    u = np.array([interval_of(axis).to_unit(xi) for xi in x])
     rows = []
     for i, at in crossing_points(u, v, t):
-        estimate = axis.interval.from_unit(at)
+        estimate = interval_of(axis).from_unit(at)
         rows.append(
             {
                 **s.combo,
@@ -119,11 +132,11 @@ def unit_map(sweep: Sweep, s: Samples, n: int = MAP_POINTS) -> tuple[np.ndarray,
     from scipy.interpolate import LinearNDInterpolator
 
     ax, ay = interval_axes(sweep)
-    gx, gy = (np.linspace(*a.interval.bounds, n) for a in (ax, ay))
+    gx, gy = (np.linspace(*interval_of(a).bounds, n) for a in (ax, ay))
     if len(s.mean) < 3:
         return gx, gy, np.full((n, n), np.nan)
     points = np.column_stack(
-        [[ax.interval.to_unit(x) for x in s.values[:, 0]], [ay.interval.to_unit(y) for y in s.values[:, 1]]]
+        [[interval_of(ax).to_unit(x) for x in s.values[:, 0]], [interval_of(ay).to_unit(y) for y in s.values[:, 1]]]
     )
     scale = np.array([gx[-1] - gx[0], gy[-1] - gy[0]])  # triangulate in the unit square: both axes count alike
     try:
@@ -143,12 +156,11 @@ def curves(sweep: Sweep, s: Samples) -> list[np.ndarray]:
         return []
     ax, ay = interval_axes(sweep)
     lines = contourpy.contour_generator(gx, gy, np.ma.masked_invalid(z), line_type="Separate").lines(
-        sweep.adaptive.threshold
+        spec_of(sweep).threshold
     )
+    ix, iy = interval_of(ax), interval_of(ay)
     return [
-        np.column_stack(
-            [[ax.interval.from_unit(p) for p in line[:, 0]], [ay.interval.from_unit(p) for p in line[:, 1]]]
-        )
+        np.array([[ix.from_unit(px), iy.from_unit(py)] for px, py in np.asarray(line)])
         for line in lines
         if len(line) > 1
     ]
@@ -193,7 +205,7 @@ def write(root: str | Path, sweep: Sweep) -> Path:
 def describe(sweep: Sweep, rows: list[dict[str, Any]]) -> list[str]:
     """One line per combination: its boundaries, for the command's summary."""
     intervals = interval_axes(sweep)
-    metric, t = sweep.adaptive.metric, sweep.adaptive.threshold
+    metric, t = spec_of(sweep).metric, spec_of(sweep).threshold
     lines = []
     for s in samples(sweep, rows):
         where = ", ".join(f"{k} = {format_value(v)}" for k, v in s.combo.items())
@@ -205,7 +217,7 @@ def describe(sweep: Sweep, rows: list[dict[str, Any]]) -> list[str]:
                 f"{format_value(r['upper'])}; {metric} goes {r['direction']})"
                 for r in found
             )
-            span = f"{format_value(intervals[0].interval.lo)}..{format_value(intervals[0].interval.hi)}"
+            span = f"{format_value(interval_of(intervals[0]).lo)}..{format_value(interval_of(intervals[0]).hi)}"
             lines.append(prefix + (text or f"{metric} does not cross {t:g} in {span} ({len(s.mean)} points)"))
         else:
             found2 = curves(sweep, s)

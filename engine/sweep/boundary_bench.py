@@ -100,11 +100,13 @@ def training_metric(seeds: int = 2, activation: str = "relu_centered") -> Callab
     def f(u: float) -> float:
         key = round(u, 9)
         if key not in cache:
-            recovered = []
+            recovered: list[float] = []
             for seed in range(seeds):
                 point = sweep.point({"optim.weight_decay": 10.0**u, "model.activation": activation, "seed": seed}, 0)
                 result = run_point(point.config, sweep.thresholds)
-                recovered.append(result.metrics.get("recovered", 0) if result.status in (OK, DIVERGED) else 0)
+                recovered.append(
+                    float(result.metrics.get("recovered") or 0) if result.status in (OK, DIVERGED) else 0.0
+                )
             cache[key] = float(np.mean(recovered))
         return cache[key]
 
