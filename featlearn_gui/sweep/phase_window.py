@@ -262,6 +262,8 @@ class PhaseWindow(QtWidgets.QMainWindow):
             return
         self.grid = aggregate(self.table, self.metric, x, y_axis)
         self.heatmap.set_grid(self.grid)
+        if self.hover_label.text() in ("no results yet", "choose two different axes"):
+            self.hover_label.setText(f"{len(self.table.rows)} runs; hover a cell for its numbers")
         if self.selected is not None:
             self.select_cell(*self.selected)
 

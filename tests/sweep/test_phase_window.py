@@ -172,6 +172,7 @@ def test_the_header_shows_the_sweeps_title_and_description_and_its_metric_comes_
     qtbot.waitExposed(win)
     assert win.header.text() == "<b>Weight decay</b><br>What it shows."
     assert win.metric == "far_fraction" and win.grid.metric == "far_fraction"
+    assert win.hover_label.text() == "10 runs; hover a cell for its numbers"
     # The category "relu_centered" fits beside the axis (pyqtgraph drops a tick label wider than its axis).
     left = win.heatmap.plot.getAxis("left")
     assert left.width() >= QtGui.QFontMetrics(left.style["tickFont"] or win.heatmap.font()).horizontalAdvance(
