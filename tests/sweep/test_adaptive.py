@@ -292,3 +292,36 @@ def test_the_documented_critical_weight_decay_is_bracketed_by_seed_0(activation,
         point = sweep.point({"optim.weight_decay": lam, "model.activation": activation, "seed": 0}, 0)
         recovered.append(run_point(point.config, sweep.thresholds).metrics["recovered"])
     assert recovered == [0, 1]
+
+
+def test_over_two_axes_the_learner_places_points_along_the_boundary(tmp_path):
+    """The planner alone (no cluster): told a disc of radius 0.5 in (log10 lr, log10 wd), its boundary curve
+    follows the circle and most points lie near it."""
+    from engine.sweep.adaptive import Planner
+    from engine.sweep.results import ResultsDir
+
+    text = """
+[axes]
+"optim.lr" = { between = [1e-2, 1], scale = "log" }
+"optim.weight_decay" = { between = [1e-4, 1e-1], scale = "log" }
+[adaptive]
+metric = "recovered"
+runs = 40
+"""
+    sweep = load(text, tmp_path)
+    planner = Planner(sweep, ResultsDir(tmp_path / "out", sweep))
+    radius = lambda lr, wd: math.hypot(math.log10(lr) + 1, math.log10(wd) + 2.5)  # noqa: E731
+    rows = []
+    while runs := planner.place():
+        for run in runs:
+            lr, wd = run.values["optim.lr"], run.values["optim.weight_decay"]
+            recovered = int(radius(lr, wd) <= 0.5)
+            planner.finished_run(run, "ok", {"recovered": recovered})
+            rows.append({**run.values, "config_hash": run.config_hash, "status": "ok", "recovered": recovered})
+    assert len(rows) == 40 and planner.finished
+    near = [r for r in rows if abs(radius(r["optim.lr"], r["optim.weight_decay"]) - 0.5) < 0.15]
+    uniform_share = math.pi * (0.65**2 - 0.35**2) / (2 * 3)  # the band's share of the 2 x 3 decades: 16 %
+    assert len(near) > 1.5 * uniform_share * len(rows)
+    _, curve = boundary.boundary_rows(sweep, rows)
+    distances = [abs(radius(r["optim.lr"], r["optim.weight_decay"]) - 0.5) for r in curve]
+    assert len(curve) > 20 and np.median(distances) < 0.1
