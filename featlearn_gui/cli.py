@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer widths and shorter timings")
     bench.add_argument(
         "--only",
-        choices=("engine", "gui", "export", "cli", "sweep"),
+        choices=("engine", "gui", "export", "cli", "sweep", "boundary", "boundary-training"),
         action="append",
         help="run only these parts (repeatable)",
     )

@@ -31,8 +31,10 @@ from .. import config as config_mod
 from .. import presets
 from ..config import ConfigError, RunConfig
 from ..initial import make_teacher, resolve_device
+from . import adaptive_spec
+from .adaptive_spec import Adaptive, Interval
 
-TOP_KEYS = ("title", "description", "base", "set", "axes", "recovered")
+TOP_KEYS = ("title", "description", "base", "set", "axes", "recovered", "metric", "adaptive")
 SPACINGS = ("range", "linspace", "logspace")
 
 
@@ -52,7 +54,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class Axis:
     key: str  # a dotted config key, e.g. optim.lr, or seed
-    values: tuple[Any, ...]
+    values: tuple[Any, ...]  # empty for an interval
+    interval: Interval | None = None  # a continuous axis of an adaptive sweep
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,21 @@ class Sweep:
     base: str
     axes: tuple[Axis, ...]
     thresholds: Thresholds
-    points: tuple[SweepPoint, ...]
+    points: tuple[SweepPoint, ...]  # the grid; empty for an adaptive sweep (its runner places the points)
     text: str = field(repr=False)  # the sweep file as written, copied to DIR/sweep.toml
+    metric: str = ""  # the results.csv column the phase window shows first ("" = fraction recovered)
+    adaptive: Adaptive | None = None
+    base_config: RunConfig | None = field(default=None, repr=False, compare=False)  # base with [set] applied
 
     @property
     def axis_keys(self) -> list[str]:
         return [a.key for a in self.axes]
+
+    def point(self, values: dict[str, Any], index: int) -> SweepPoint:
+        """The run with these axis values (an adaptive sweep's runner places them one by one)."""
+        label = ", ".join(f"{k} = {format_value(v)}" for k, v in values.items())
+        cfg = _apply(self.base_config or RunConfig(), values, f"the run with {label}")
+        return SweepPoint(index, dict(values), cfg, config_hash(cfg))
 
 
 def format_value(value: Any) -> str:
@@ -131,14 +143,19 @@ def _build(data: dict[str, Any], text: str, base_dir: Path) -> Sweep:
     if not axes:
         raise SweepError("[axes] is empty: give at least one axis, e.g. seed = { range = [0, 4] }")
     thresholds = _thresholds(_table(data, "recovered"))
+    metric = adaptive_spec.metric(data["metric"], "metric") if "metric" in data else ""
+    adaptive = adaptive_spec.adaptive(data.get("adaptive"), metric, sum(a.interval is not None for a in axes))
     return Sweep(
         title=data.get("title", ""),
         description=data.get("description", ""),
         base=data["base"],
         axes=axes,
         thresholds=thresholds,
-        points=expand(base, axes),
+        points=expand(base, axes) if adaptive is None else _check_corners(base, axes),
         text=text,
+        metric=metric,
+        adaptive=adaptive,
+        base_config=base,
     )
 
 
@@ -218,6 +235,8 @@ def _round(x: float) -> float:
 
 
 def _axis(key: str, spec: Any) -> Axis:
+    if adaptive_spec.is_interval(spec):
+        return Axis(key, (), adaptive_spec.interval(key, spec))
     if isinstance(spec, list):
         if not spec:
             raise SweepError(f"axes.{key} = [] is not allowed: expected at least one value")
@@ -225,7 +244,7 @@ def _axis(key: str, spec: Any) -> Axis:
     if not _is_axis_spec(spec):
         raise SweepError(
             f"axes.{key} = {spec!r} is not allowed: expected a list of values, {{ range = [start, stop] }}, "
-            "{ linspace = [lo, hi, n] } or { logspace = [lo_exp, hi_exp, n] }"
+            "{ linspace = [lo, hi, n] }, { logspace = [lo_exp, hi_exp, n] } or (adaptive) { between = [lo, hi] }"
         )
     kind, args = next(iter(spec.items()))
     return Axis(key, tuple(_range(key, args) if kind == "range" else _spaced(key, kind, args)))
@@ -276,6 +295,13 @@ def expand(base: RunConfig, axes: tuple[Axis, ...]) -> tuple[SweepPoint, ...]:
         seen[point.config_hash] = point
         points.append(point)
     return tuple(points)
+
+
+def _check_corners(base: RunConfig, axes: tuple[Axis, ...]) -> tuple[SweepPoint, ...]:
+    """An adaptive sweep validates every combination of its list values with each interval's two ends, so that a
+    bad value fails before anything runs; its points are placed later, by the runner."""
+    expand(base, tuple(Axis(a.key, (a.interval.lo, a.interval.hi)) if a.interval else a for a in axes))
+    return ()
 
 
 def _check_runnable(cfg: RunConfig, label: str) -> None:

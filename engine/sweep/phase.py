@@ -35,6 +35,10 @@ class Metric:
 METRICS: dict[str, Metric] = {
     "fraction_recovered": Metric("fraction recovered", "fraction of runs", "recovered", "fraction", among="finished"),
     "far_fraction": Metric("median far fraction", "fraction of the mass", "far_fraction", "median", log=True),
+    "far_mass": Metric("median far mass", "mass of neurons > 10° from every teacher", "far_mass", "median", log=True),
+    "captured_error": Metric(
+        "median captured error", "relative error of the captured mass", "captured_error", "median"
+    ),
     "max_active_angle_deg": Metric("median max active angle", "degrees", "max_active_angle_deg", "median"),
     "recovered_step": Metric("median recovered step", "steps", "recovered_step", "median", among="recovered"),
     "final_loss": Metric("median final loss", "loss L", "final_loss", "median", log=True),
@@ -46,6 +50,11 @@ METRICS: dict[str, Metric] = {
         "median teacher separation", "smallest angle between teachers, degrees", "teacher_separation_deg", "median"
     ),
 }
+
+
+def metric_key(column: str) -> str:
+    """The phase-diagram metric of a results.csv column (a sweep file's `metric`); "" names fraction recovered."""
+    return next((key for key, m in METRICS.items() if m.column == column), "fraction_recovered")
 
 
 def parse_value(text: str) -> Any:
@@ -118,26 +127,40 @@ class PhaseGrid:
     hashes: list[list[list[str]]]  # [iy][ix]: config_hash of every run in the cell
 
     def cell_label(self, iy: int, ix: int) -> str:
-        """The short text drawn on a cell: its value and run count, or why it has no value."""
+        """The short text drawn on a cell: its value and run count, or why it has no value; diverged and failed
+        runs are counted on it either way (a diverged run's 0 is not a run that trained and stayed unrecovered)."""
         value, runs = self.value[iy, ix], int(self.finished[iy, ix] + self.failed[iy, ix])
-        if not np.isnan(value):
-            return f"{value:.3g}\nn = {self.count[iy, ix]}"
         if runs == 0:
             return "no runs"
         diverged, failed = int(self.diverged[iy, ix]), int(self.failed[iy, ix])
+        bad = ", ".join(f"{n} {status}" for status, n in (("diverged", diverged), ("failed", failed)) if n)
+        if not np.isnan(value):
+            return f"{value:.3g}\nn = {self.count[iy, ix]}" + (f"\n{bad}" if bad else "")
         counts = {"ok": runs - diverged - failed, "diverged": diverged, "failed": failed}
         return "no value\n" + ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+
+    def trouble(self, iy: int, ix: int) -> str:
+        """"failed" if a run of the cell failed, else "diverged" if one diverged, else "": how its frame is drawn."""
+        return "failed" if self.failed[iy, ix] else "diverged" if self.diverged[iy, ix] else ""
+
+    def where(self, iy: int, ix: int) -> str:
+        """The cell's axis values, e.g. "lam = 0.1, act = relu"."""
+        return f"{self.x} = {_text(self.x_values[ix])}" + (f", {self.y} = {_text(self.y_values[iy])}" if self.y else "")
 
     def cell_text(self, iy: int, ix: int) -> str:
         """What hovering a cell shows: its axis values, the value, and its runs by status."""
         m = METRICS[self.metric]
-        where = f"{self.x} = {self.x_values[ix]}" + (f", {self.y} = {self.y_values[iy]}" if self.y else "")
+        where = self.where(iy, ix)
         value = self.value[iy, ix]
         number = "no runs" if np.isnan(value) else f"{value:.4g} ({m.units})"
         return (
             f"{where}\n{m.label}: {number}\nover {self.count[iy, ix]} runs; "
-            f"{self.finished[iy, ix]} finished, {self.failed[iy, ix]} failed"
+            f"{self.finished[iy, ix]} finished ({self.diverged[iy, ix]} diverged), {self.failed[iy, ix]} failed"
         )
+
+
+def _text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _counts(run: dict[str, Any], metric: Metric) -> bool:

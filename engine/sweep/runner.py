@@ -79,13 +79,24 @@ def run_sweep(
 
     `on_start(report, threads)` is called once the cluster answers, `on_progress(report, running)` as runs finish.
     `settings`: Dask config for the run (default `cluster.LOCAL_SETTINGS`).
+    An adaptive sweep (intervals and [adaptive]) places its runs as results arrive: see `adaptive.Planner`.
     """
     results = ResultsDir(out, sweep)
     results.read()
-    todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
-    report = SweepReport(total=len(sweep.points), skipped=len(sweep.points) - len(todo))
-    if not todo:
+    planner = None
+    if sweep.adaptive is not None:
+        from .adaptive import Planner  # late: python-adaptive and scipy load only for adaptive sweeps
+
+        planner = Planner(sweep, results)
+        todo, total, skipped = planner.resume(), planner.total, planner.skipped
+    else:
+        todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
+        total, skipped = len(sweep.points), len(sweep.points) - len(todo)
+    report = SweepReport(total=total, skipped=skipped)
+    if not todo and (planner is None or planner.finished):
         results.create()
+        if planner is not None:
+            planner.write_boundary()
         return report
     stream = stream or sys.stderr
     with dask_client(workers or default_workers(len(todo)), scheduler, settings) as client:
@@ -94,7 +105,7 @@ def run_sweep(
         if on_start is not None:
             on_start(report, worker_threads(client))
         bar = tqdm(total=len(todo), unit="run", desc="sweep", file=stream, disable=quiet, dynamic_ncols=True)
-        loop = _Loop(client, results, todo, report, task, bar, on_progress)
+        loop = _Loop(client, results, todo, report, task, bar, on_progress, planner)
         try:
             loop.run(stop)
         except KeyboardInterrupt:
@@ -102,6 +113,8 @@ def run_sweep(
             raise SweepInterrupted(report) from None
         finally:
             bar.close()
+            if planner is not None:
+                planner.write_boundary()
     return report
 
 
@@ -117,8 +130,10 @@ class _Loop:
         task: Callable[..., TaskResult],
         bar: tqdm,
         on_progress: Progress | None,
+        planner: Any = None,
     ) -> None:
         self.client, self.results, self.report, self.task, self.bar = client, results, report, task, bar
+        self.planner = planner  # an adaptive sweep's: places the next runs, and is told each finished row
         self.queue = deque(todo)
         self.inflight: dict[Future, SweepPoint] = {}
         self.completed = as_completed()
@@ -128,7 +143,7 @@ class _Loop:
 
     def run(self, stop: threading.Event | None) -> None:
         self._progress()
-        while self.queue or self.inflight:
+        while self.queue or self.inflight or self._place():
             if stop is not None and stop.is_set():
                 self.cancel()
                 raise SweepInterrupted(self.report)
@@ -138,7 +153,8 @@ class _Loop:
                 time.sleep(POLL_S)
                 continue
             finished = [(future, self.inflight.pop(future)) for future in batch]
-            self._submit()  # the freed workers start their next runs while this client writes the results
+            if self.planner is None:  # (an adaptive sweep places its next runs knowing these results)
+                self._submit()  # the freed workers start their next runs while this client writes the results
             for future, point in finished:
                 self._finish(future, point)
 
@@ -148,8 +164,14 @@ class _Loop:
             self._threads, self._threads_at = max(1, worker_threads(self.client)), now
         return self._threads
 
+    def _place(self) -> bool:
+        """Ask the planner (if any) for the next runs when the queue is empty; False when there are none."""
+        if self.planner is not None and not self.queue:
+            self.queue.extend(self.planner.place())
+        return bool(self.queue)
+
     def _submit(self) -> None:
-        while self.queue and len(self.inflight) < self._capacity():
+        while len(self.inflight) < self._capacity() and (self.queue or self._place()):
             point = self.queue.popleft()
             future = self.client.submit(
                 self.task,
@@ -174,6 +196,8 @@ class _Loop:
             "cpu_s": result.cpu_s,
         }
         self.results.add(row, result.history)
+        if self.planner is not None:
+            self.planner.finished_run(point, result.status, result.metrics)
         self.report.counts[result.status] += 1
         if result.status == FAILED:
             self.report.failed.append(f"{point.config_hash} ({point.label()}): {result.message}")

@@ -3,7 +3,9 @@
 Parts: engine (analytic vs autograd GD, the paper preset end to end vs plain numpy), gui (training with the window
 attached vs headless, render time per frame, worst GUI stall, recovery copy), export (MP4 export vs
 matplotlib), cli (start-up of `--help`, `presets` and `info` as ratios to `python -c "import numpy"`), sweep
-(a sweep on 1 vs 2 local workers, overhead per run, the nanny's MALLOC_TRIM_THRESHOLD_ default vs unset).
+(a sweep on 1 vs 2 local workers, overhead per run, the nanny's MALLOC_TRIM_THRESHOLD_ default vs unset),
+boundary (an adaptive sweep's boundary error vs a uniform grid's on a synthetic step; `--only boundary-training`
+adds the slow comparison on training runs).
 Nothing here asserts a wall-clock number; the README and closing notes quote what it prints.
 """
 
@@ -223,7 +225,39 @@ def bench_sweep(quick: bool) -> None:
     )
 
 
+def bench_boundary(quick: bool) -> None:
+    from engine.sweep.boundary_bench import synthetic_table
+
+    rows = synthetic_table((6, 8) if quick else (6, 8, 12, 16))
+    _print_table(
+        "Boundary location, synthetic step at 5 known positions in 3 decades: mean |error| in log10 units, "
+        "adaptive sweep vs uniform grid (5 offsets) of as many runs",
+        rows,
+        [
+            ("runs", "runs", "d"),
+            ("adaptive", "adaptive", ".4f"),
+            ("grid", "grid", ".4f"),
+            ("ratio", "grid/adaptive", ".1f"),
+            ("grid_runs_same_error", "grid runs for the adaptive error", "d"),
+        ],
+    )
+
+
+def bench_boundary_training(quick: bool) -> None:
+    """Slow (about 100 training runs of 16,000 steps): only with --only boundary-training."""
+    from engine.sweep.boundary_bench import training_table
+
+    r = training_table(runs=6 if quick else 8)
+    print(
+        f"\nCritical weight decay of the centred ReLU (paper's teacher, 16,000 steps, 2 seeds): bisection reference "
+        f"lambda0 = {10 ** r['reference']:.4g}; with {r['runs']} runs the adaptive sweep is {r['adaptive']:.3f} off "
+        f"in log10, a uniform grid {r['grid']:.3f} (mean of 5 offsets): {r['grid'] / max(r['adaptive'], 1e-9):.1f}x"
+    )
+
+
 PARTS = {"engine": bench_engine, "gui": bench_gui, "export": bench_export, "cli": bench_cli, "sweep": bench_sweep}
+PARTS["boundary"] = bench_boundary
+EXPLICIT_PARTS = {"boundary-training": bench_boundary_training}  # run only when named: they take long
 
 
 def main(args) -> int:
@@ -236,7 +270,7 @@ def main(args) -> int:
     failed = 0
     for name in args.only or list(PARTS):
         try:
-            PARTS[name](args.quick)
+            {**PARTS, **EXPLICIT_PARTS}[name](args.quick)
         except Exception:
             failed += 1
             print(f"\nbench part {name!r} failed:", file=sys.stderr)

@@ -48,6 +48,7 @@ def main(args: argparse.Namespace) -> int:
         say(
             f"sweep {sweep.title or args.sweep}: {report.total} runs over {', '.join(sweep.axis_keys)}, "
             f"{report.total - report.skipped} to run {where} ({threads} worker threads) -> {out}"
+            + (" (adaptive: placed where the metric changes)" if sweep.adaptive else "")
         )
 
     try:
@@ -62,7 +63,20 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    if sweep.adaptive is not None:
+        _boundaries(sweep, out)
     return _summary(report, out, say)
+
+
+def _boundaries(sweep, out: Path) -> None:
+    """An adaptive sweep's boundaries, one line per combination of list values (also in DIR/boundary.csv)."""
+    from engine.sweep import boundary
+    from engine.sweep.phase import ResultsTable
+
+    a = sweep.adaptive
+    print(f"boundary of {a.metric} = {a.threshold:g} (also in {out / boundary.BOUNDARY}):")
+    for line in boundary.describe(sweep, ResultsTable.load(out).rows):
+        print(f"  {line}")
 
 
 def _summary(report, out: Path, say) -> int:

@@ -1,7 +1,7 @@
 """The phase diagram as a publication figure (matplotlib: SVG, PDF or PNG) and as a CSV table. Qt-free.
 
 matplotlib's object API (no pyplot): no global state, no GUI backend. Each cell shows its value and, below it,
-the number of runs it is over; empty cells (no run counted) are hatched grey.
+the number of runs it is over (and its diverged and failed runs, framed in their colour); empty cells are grey.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from engine.sweep.phase import METRICS, PhaseGrid
 
 from ..export.writers import atomic_file
 
 FIGURE_FORMATS = (".svg", ".pdf", ".png")
+# The frame colours of cells with diverged or failed runs (the window's heat map and key use them too).
+TROUBLE_COLOURS = {"diverged": "#ff9f1c", "failed": "#e63946"}
 
 
 def shown_values(grid: PhaseGrid) -> tuple[np.ndarray, bool]:
@@ -57,6 +60,10 @@ def phase_figure(grid: PhaseGrid, title: str = "") -> Figure:
         dark = bool(np.isfinite(shown[iy, ix]) and norm(shown[iy, ix]) < 0.6)
         label = grid.cell_label(iy, ix)
         ax.text(ix, iy, label, ha="center", va="center", fontsize=8, color="white" if dark else "black")
+        trouble = grid.trouble(iy, ix)
+        if trouble:  # framed as in the window: runs of this cell diverged or failed
+            ax.add_patch(Rectangle((ix - 0.46, iy - 0.46), 0.92, 0.92, fill=False, linestyle="--", linewidth=1.5,
+                                   edgecolor=TROUBLE_COLOURS[trouble]))
     ax.set_xticks(range(nx), [_tick(v) for v in grid.x_values])
     ax.set_yticks(range(ny), [_tick(v) for v in grid.y_values] if grid.y else [""])
     ax.set_xlabel(grid.x)

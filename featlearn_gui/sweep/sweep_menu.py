@@ -36,11 +36,12 @@ class SweepMenu(QtCore.QObject):
         phase.show()
         return phase
 
-    def open_runs(self, paths: list) -> None:
-        """A cell's run files, side by side in a new window."""
-        entries = tuple(RunEntry(Path(path).stem[:12], run=str(path)) for path in paths)
-        self.window.compare_menu.show(Comparison(f"Sweep cell: {len(entries)} runs", entries,
-                                                 "runs of one cell of the phase diagram"))
+    def open_runs(self, paths: list, title: str = "", labels: list | None = None) -> None:
+        """A cell's run files, side by side in a new window, each labelled by its axis values."""
+        labels = labels or [Path(path).stem[:12] for path in paths]
+        entries = tuple(RunEntry(label, run=str(path)) for label, path in zip(labels, paths))
+        self.window.compare_menu.show(Comparison(title or "Sweep runs", entries,
+                                                 f"{len(entries)} runs of the phase diagram"))
 
     def open_dialog(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self.window, "Open a sweep's results folder")

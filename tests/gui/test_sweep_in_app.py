@@ -19,10 +19,11 @@ def test_a_cells_runs_open_side_by_side_in_a_new_window(qtbot, window, small_con
         path = tmp_path / f"run{seed}.npz"
         train(small_config(f"seed={seed}")).save(path)
         paths.append(path)
-    window.sweep_menu.open_runs(paths)
+    window.sweep_menu.open_runs(paths, "Weight decay: lam = 0.1", ["seed = 1", "seed = 2"])  # as a cell emits them
     (opened,) = [w for w in window.app.live_windows() if w is not window]
     qtbot.waitExposed(opened)
-    assert [run.label for run in opened.model.runs] == ["run1", "run2"]
+    assert [run.label for run in opened.model.runs] == ["seed = 1", "seed = 2"]
+    assert "Weight decay: lam = 0.1" in opened.windowTitle()
     assert [run.config.seed for run in opened.model.runs] == [1, 2]
     assert window.model.runs[0].label == "paper"  # the main window's own run is untouched
     opened.close()

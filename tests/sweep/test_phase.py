@@ -88,15 +88,18 @@ def test_one_axis_aggregates_over_all_others(table):
 
 def test_cells_without_a_value_say_why(table):
     grid = aggregate(table, "recovered_step", "lam", "act")
-    assert grid.cell_label(0, 1) == "500\nn = 2"
+    assert grid.cell_label(0, 1) == "500\nn = 2\n1 failed"  # the failed run is counted on the cell
     assert grid.cell_label(0, 0) == "no value\n2 ok, 1 diverged"  # none of them recovered
+    recovered = aggregate(table, "fraction_recovered", "lam", "act")
+    assert recovered.cell_label(0, 0) == "0\nn = 3\n1 diverged"  # its 0 is not only runs that trained
+    assert [recovered.trouble(0, ix) for ix in (0, 1)] == ["diverged", "failed"] and recovered.trouble(1, 0) == ""
     assert grid.cell_label(1, 1) == "no value\n1 failed"
 
 
 def test_hover_text_names_the_cell_and_its_numbers(table):
     text = aggregate(table, "fraction_recovered", "lam", "act").cell_text(0, 1)
     assert "lam = 0.1, act = relu" in text and "fraction recovered: 1" in text
-    assert "over 2 runs; 2 finished, 1 failed" in text
+    assert "over 2 runs; 2 finished (0 diverged), 1 failed" in text
 
 
 @pytest.mark.parametrize(

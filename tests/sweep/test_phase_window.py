@@ -7,9 +7,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6 import QtCore  # noqa: E402
+from PySide6 import QtCore, QtGui  # noqa: E402
 
 from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
 
@@ -129,4 +131,60 @@ def test_cancel_stops_a_sweep_run_from_the_window_and_keeps_finished_runs(qtbot,
     kept = win.table.rows
     assert 1 <= len(kept) < 6 and all((win.root / "runs" / f"{r['config_hash']}.npz").is_file() for r in kept)
     assert win.run_action.isEnabled() and not win.cancel_button.isVisibleTo(win)
+    win.close()
+
+
+def test_cells_with_diverged_or_failed_runs_are_framed_and_counted(window):
+    frames = {(round(f.rect().center().y()), round(f.rect().center().x())): f.pen().color().name()
+              for f in window.heatmap._frames}
+    assert frames == {(0, 0): "#ff9f1c", (0, 1): "#e63946", (1, 1): "#e63946"}  # diverged a2; failed b2, d0
+    labels = [t.textItem.toPlainText() for t in window.heatmap._texts]
+    assert labels[0] == "0\nn = 3\n1 diverged" and labels[1] == "1\nn = 2\n1 failed"
+    assert "runs diverged" in window.key_label.text() and "runs failed" in window.key_label.text()
+
+
+def test_the_selected_cell_is_framed_and_its_runs_are_named_by_their_axis_values(window, qtbot, tmp_path):
+    assert window.heatmap._selection is None
+    qtbot.mouseClick(window.heatmap.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=window.heatmap.cell_center(0, 1))
+    qtbot.waitUntil(lambda: window.selected == (0, 1), timeout=2000)
+    assert {(f.rect().center().x(), f.rect().center().y()) for f in window.heatmap._selection} == {(1.0, 0.0)}
+    texts = [window.run_list.item(i).text() for i in range(3)]
+    assert texts == ["seed = 0  (ok; recovered 1)", "seed = 1  (ok; recovered 1)",
+                     "seed = 2  (failed; RuntimeError: boom)"]
+    assert window.run_list.item(0).toolTip().startswith("b0\n")
+    with qtbot.waitSignal(window.runs_open_requested, timeout=2000) as blocker:
+        window.open_action.trigger()
+    _, title, labels = blocker.args
+    assert title == f"{tmp_path.name}: lam = 0.1, act = relu" and labels == ["seed = 0", "seed = 1"]
+
+
+def test_the_header_shows_the_sweeps_title_and_description_and_its_metric_comes_first(qtbot, tmp_path):
+    from featlearn_gui.sweep.phase_window import open_sweep
+
+    runs = [(h, s, lam, "relu_centered" if act == "centred" else act, *rest) for h, s, lam, act, *rest in RUNS]
+    write_results(tmp_path, runs)
+    (tmp_path / "sweep.toml").write_text(
+        'title = "Weight decay"\ndescription = """\nWhat it\nshows."""\nmetric = "far_fraction"\nbase = "paper"\n'
+    )
+    win = open_sweep(tmp_path)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.header.text() == "<b>Weight decay</b><br>What it shows."
+    assert win.metric == "far_fraction" and win.grid.metric == "far_fraction"
+    assert win.hover_label.text() == "10 runs; hover a cell for its numbers"
+    # The category "relu_centered" fits beside the axis (pyqtgraph drops a tick label wider than its axis).
+    left = win.heatmap.plot.getAxis("left")
+    assert left.width() >= QtGui.QFontMetrics(left.style["tickFont"] or win.heatmap.font()).horizontalAdvance(
+        "relu_centered"
+    )
+    win.close()
+
+
+def test_the_lazy_sweep_shows_direction_change_first(qtbot, tmp_path):
+    from featlearn_gui.sweep.phase_window import PhaseWindow
+
+    win = PhaseWindow(tmp_path, sweep_file=Path("resources/sweeps/lazy.toml"))
+    qtbot.addWidget(win)
+    assert win.metric == "direction_change_deg" and "Initialization scale" in win.header.text()
     win.close()
