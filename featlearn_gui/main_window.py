@@ -39,11 +39,9 @@ from featlearn_gui.scene import ViewOptions
 from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.sweep.sweep_menu import SweepMenu
-from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)
 MINIMUM_SIZE = (960, 600)
-TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
 # Whole paths make a comparison's contrast: feature-learning neurons travel onto the teachers, lazy ones stay put.
 COMPARISON_OPTIONS = {"trails": True, "trail_length": 1_000_000}
 Area = QtCore.Qt.DockWidgetArea
@@ -57,7 +55,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = settings or Settings()
         self.model = AppModel()
         self.session = Session(self.model, parent=self)
-        governor = self.session.governor
         self.files = FileActions(self.model, self.session, self.settings, parent=self)
 
         self.heading = QtWidgets.QLabel()
@@ -65,7 +62,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heading.setContentsMargins(8, 4, 8, 0)
         self.spheres = SpheresPanel(self.model, self.session, renderer or self.settings.renderer())
         self.table = MetricsTable(self.model)
-        self._table_throttle = Throttle(TABLE_MS, self.table.refresh, self.table, governor=governor)
         self.transport = TransportPanel(self.model, self.session)
         central = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(central)
@@ -81,8 +77,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.experiment = ExperimentPanel(self.model, self.files)
         self.view_options = ViewOptionsPanel(self.model)
-        self.plots = {name: TimePlotPanel(self.model, keys, governor) for name, _title, keys in DOCKS}
-        self.certificate = CertificatePanel(self.model, governor)
+        self.plots = {name: TimePlotPanel(self.model, keys) for name, _title, keys in DOCKS}
+        self.certificate = CertificatePanel(self.model)
         self._build_docks()
         self.status_bits = StatusBits(self.model, self.statusBar())
         self.recovery = RecoveryKeeper(self.model, self)
@@ -95,6 +91,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.transport.reset_clicked.connect(self._on_transport_reset_clicked)
         self.transport.new_seed_clicked.connect(self._on_transport_new_seed_clicked)
+        self.session.frame.connect(self.draw_frame)
         self.model.runs.events.connect(self._on_model_runs_changed)
         self.model.run_changed.connect(self._on_model_run_changed)
         self.model.events.title.connect(self._on_model_runs_changed)
@@ -331,11 +328,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"featlearn — {model.title}" if model.title else "featlearn")
 
     def _on_model_run_changed(self, run: Run, name: str) -> None:
-        if len(self.model.runs) > 1:
-            if name == "count":
-                self._table_throttle.request()
-            elif name in ("status", "label", "differences"):
-                self.table.refresh(grown=False)  # a status change shows at once; the numbers follow at 2 Hz
+        if len(self.model.runs) > 1 and name in ("status", "label", "differences"):
+            self.table.refresh(grown=False)  # a status change shows at once; the numbers follow in the next frame
 
     def _on_speed_triggered(self, direction: int) -> None:
         i = SPEEDS.index(self.model.speed) + direction
@@ -362,13 +356,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent_menu.addAction(path).triggered.connect(functools.partial(self.files.open_path, path))
         self.recent_menu.setEnabled(bool(paths))
 
-    def flush_redraws(self) -> None:
-        """Draw everything that is waiting for its throttle (before a screenshot)."""
-        self.spheres.flush()
+    @QtCore.Slot()
+    def draw_frame(self) -> None:
+        """One frame of the frame clock: every panel at the cursor, in one pass (the cursor cannot move meanwhile:
+        messages from the training processes wait in the event loop). Panels skip what did not change."""
+        self.spheres.draw()
         for panel in (*self.plots.values(), self.certificate):
-            panel.throttle.flush()
+            panel.draw_frame()
         if len(self.model.runs) > 1:
             self.table.refresh()
+        self.transport.draw_frame()
+
+    def flush_redraws(self) -> None:
+        """Draw the frame now, without waiting for the clock (before a screenshot)."""
+        self.draw_frame()
 
     # --- persistence ----------------------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass,
-and the mass captured at each teacher against a*. The numbers come from engine.metrics at the run's last
-snapshot (updated while it trains), so the table answers "which regime cleaned up?" without reading curves.
+and the mass captured at each teacher against a*. The numbers come from the run's metrics (`Run.metrics`,
+computed once per snapshot) at its last snapshot (updated while it trains), so the table answers "which regime
+cleaned up?" without reading curves.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import STATUS_TEXT
 
@@ -26,20 +28,20 @@ TIPS = {
 
 
 def final_row(run: Run) -> list[str]:
-    """The row's texts at the run's last announced snapshot."""
+    """The row's texts at the run's last announced snapshot (its metrics read from `Run.metrics`)."""
     history, index = run.history, max(run.count - 1, 0)
     if run.count == 0:
         return [run.label, run.differences[0], STATUS_TEXT[run.status]] + [""] * (len(COLUMNS) - 3)
-    snap = history.snapshot(index)
-    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
-    total = float(met.mass.sum())
-    share = met.far_mass / total if total > 0 else 0.0
-    captured = " ".join(f"{c:+.2f}" for c in met.captured)
+    snap, metrics = history.snapshot(index), run.metrics
+    far = float(metrics.far_mass[index])
+    total = float(np.sum(np.abs(snap.student_a) * np.linalg.norm(snap.student_w, axis=1)))
+    share = far / total if total > 0 else 0.0
+    captured = " ".join(f"{c:+.2f}" for c in metrics.captured[index])
     targets = " ".join(f"{a:+g}" for a in history.teacher.a)
     population = snap.loss if snap.population_loss is None else snap.population_loss
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", f"{100 * share:.3g}%",
+            f"{float(metrics.max_active_angle_deg[index]):.1f}°", f"{far:.3g}", f"{100 * share:.3g}%",
             f"{captured}  ({targets})"]
 
 
