@@ -24,12 +24,11 @@ from PySide6 import QtCore
 
 from engine.config import ConfigError, RunConfig
 from engine.history import RunHistory
-from engine.metrics_series import MetricsSeries
 from engine.trainer import Diverged, Trainer
 from featlearn_gui.comparisons.differences import describe
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.palette import RUNS
-from featlearn_gui.shared_history import SharedHistory, block_folder
+from featlearn_gui.shared_history import share
 from featlearn_gui.worker import TrainingWorker
 from featlearn_gui.worker_pool import pool, shared_prefix
 
@@ -155,15 +154,8 @@ class Session(QtCore.QObject):
         return run
 
     def _share(self, history: RunHistory) -> RunHistory:
-        """The history in shared memory, with room for its planned snapshots (it grows past them when needed)."""
-        metrics = MetricsSeries(history)
-        metrics.update()
-        capacity = max(history.config.snapshot_count(), len(history)) + 2
-        layout = SharedHistory.layout_for(history.config, history.teacher, capacity,
-                                          history.view()["student_w"].dtype)
-        folder, self.shared_note = block_folder(layout.nbytes)
-        name = f"{shared_prefix()}{next(_BLOCKS)}.g0"
-        return SharedHistory.create(folder / name, history, capacity, metrics)
+        shared, self.shared_note = share(history, f"{shared_prefix()}{next(_BLOCKS)}.g0")
+        return shared
 
     def _resume(self, history: RunHistory, label: str, path: Path | None, colour: str,
                 origin: tuple[str, str]) -> Run:

@@ -216,3 +216,16 @@ class SharedHistory(RunHistory):
         """Switch to a grown block the writer made (the rows so far are already copied into it)."""
         self.generation += 1
         self._use(block)
+
+
+def share(history: RunHistory, name: str) -> tuple[SharedHistory, str]:
+    """A copy of `history` in a new block named `name`, with room for its planned snapshots (it grows past them
+    when needed) and its derived metrics filled in; and a note when the block is not in /dev/shm."""
+    from engine.metrics_series import MetricsSeries
+
+    metrics = MetricsSeries(history)
+    metrics.update()
+    capacity = max(history.config.snapshot_count(), len(history)) + 2
+    layout = SharedHistory.layout_for(history.config, history.teacher, capacity, history.view()["student_w"].dtype)
+    folder, note = block_folder(layout.nbytes)
+    return SharedHistory.create(folder / name, history, capacity, metrics), note

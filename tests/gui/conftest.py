@@ -1,4 +1,8 @@
-"""GUI test fixtures: offscreen Qt, isolated settings, small runs, and a check that no test leaves a thread running.
+"""GUI test fixtures: offscreen Qt, isolated settings, small runs, and checks that no test leaves a thread running
+and that the test session leaves no training process and no shared-memory file behind.
+
+Every window of the session takes its training processes from the app's one pool (featlearn_gui.worker_pool), so
+the warm processes are started once for the whole suite, not once per test.
 
 QT_QPA_PLATFORM must be set before Qt is imported anywhere, so it is set at the top of this conftest; CI's Xvfb
 runs set it to xcb themselves and keep it.
@@ -18,6 +22,20 @@ from PySide6 import QtCore  # noqa: E402
 from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def training_processes():
+    """The app's pool for the whole session; at its end: shut down, no child process and no shared file left."""
+    import multiprocessing
+
+    from featlearn_gui.worker_pool import pool, shared_prefix
+
+    yield pool()
+    pool().shutdown()
+    assert not multiprocessing.active_children(), "a training process outlived the test session"
+    leftovers = list(pathlib.Path("/dev/shm").glob(shared_prefix() + "*")) if pathlib.Path("/dev/shm").is_dir() else []
+    assert not leftovers, f"shared-memory files left behind: {leftovers}"
 
 
 @pytest.fixture
