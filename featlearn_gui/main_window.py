@@ -92,7 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.transport.reset_clicked.connect(self._on_transport_reset_clicked)
         self.transport.new_seed_clicked.connect(self._on_transport_new_seed_clicked)
         self.session.frame.connect(self.draw_frame)
-        self.model.runs.events.connect(self._on_model_runs_changed)
+        self.model.runs_changed.connect(self._on_model_runs_changed)
         self.model.run_changed.connect(self._on_model_run_changed)
         self.model.events.title.connect(self._on_model_runs_changed)
         self.model.speed = self.settings.speed()

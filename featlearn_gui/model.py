@@ -126,10 +126,19 @@ class AppModel:
 
     # Any field of any run changed: (run, field name). One subscription instead of one per run and field.
     run_changed = Signal(object, str)
+    # The set of runs or their order changed. (`runs.events` also relays every field change of every run, many
+    # times a second while training: subscribe to this one for "which runs are there".)
+    runs_changed = Signal()
 
     def __post_init__(self) -> None:
         self.runs.events.inserted.connect(self._on_runs_inserted)
         self.runs.events.removed.connect(self._on_runs_removed)
+        for signal in (self.runs.events.inserted, self.runs.events.removed, self.runs.events.moved,
+                       self.runs.events.changed, self.runs.events.reordered):
+            signal.connect(self._on_runs_changed)
+
+    def _on_runs_changed(self, *_args) -> None:
+        self.runs_changed.emit()
 
     # --- runs -----------------------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ class SpheresPanel(QtWidgets.QWidget):
         model.renderer = renderer
         for signal, slot in ((model.events.selected, self._on_model_selected_changed),
                              (model.events.renderer, self._on_model_renderer_changed),
-                             (model.runs.events, self._on_model_runs_changed)):
+                             (model.runs_changed, self._on_model_runs_changed)):
             signal.connect(slot)
         self._on_model_runs_changed()
 

@@ -59,7 +59,7 @@ class TimePlotPanel(QtWidgets.QWidget):
         self._stale_cursor = True
         model.events.step.connect(self._on_model_step_changed)
         model.run_changed.connect(self._on_model_run_changed)
-        model.runs.events.connect(self._on_model_runs_changed)
+        model.runs_changed.connect(self._on_model_runs_changed)
 
     def _add_plot(self, spec: TimePlot, last: bool) -> None:
         if self.plots:

@@ -71,7 +71,7 @@ class TransportPanel(QtWidgets.QWidget):
         # Any change of the model marks the transport stale; the frame clock redraws it (`draw_frame`) with the
         # other panels, so the slider shows the step the spheres show.
         self._stale = True
-        for signal in (model.events, model.run_changed, model.runs.events):
+        for signal in (model.events, model.run_changed, model.runs_changed):
             signal.connect(self._on_model_changed)
         self._sync()
 
