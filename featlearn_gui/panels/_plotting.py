@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.model import AppModel
 from featlearn_gui.palette import BACKGROUND, FOREGROUND
-from featlearn_gui.views.painting import PlotCanvas, cache_item
+from featlearn_gui.views.painting import cache_item
 
 GRID_ALPHA = 0.12
 LOG_STEP = 0.5  # log axes move in half decades
@@ -76,7 +76,7 @@ def steady_width(axis: pg.AxisItem) -> None:
     """Make a left axis start wide enough for the labels it usually shows ("-0.0025", "1e-10") and never shrink.
 
     An axis that fits itself to its widest tick label changes width whenever its range does: that re-lays out the
-    plot, so both its axes paint their labels again (the slowest paint, GIL held), and the x range of a plot linked
+    plot, so both its axes paint their labels again (the slowest paint), and the x range of a plot linked
     to it shifts too. Now a range change repaints the one axis, and the width only grows for a wider label.
     """
     metrics = QtGui.QFontMetrics(axis.style["tickFont"] or axis.font())
@@ -123,9 +123,9 @@ def place_cursors(cursors: list[pg.InfiniteLine], step: int) -> None:
             cursor.blockSignals(False)
 
 
-def embed_canvas(panel: QtWidgets.QWidget) -> PlotCanvas:
+def embed_canvas(panel: QtWidgets.QWidget) -> pg.GraphicsLayoutWidget:
     """A plot canvas filling `panel`, in the house background and margins."""
-    canvas = PlotCanvas()
+    canvas = pg.GraphicsLayoutWidget()
     canvas.setBackground(BACKGROUND)
     canvas.ci.setContentsMargins(4, 4, 8, 4)
     layout = QtWidgets.QVBoxLayout(panel)

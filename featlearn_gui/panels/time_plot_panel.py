@@ -188,8 +188,8 @@ class TimePlotPanel(QtWidgets.QWidget):
         last_step = float(model.last_step)
         planned = max([float(model.stop_step(run)) for run in model.runs] + [last_step, 1.0])
         # Training flat out, the axes show the whole planned run at once and y ranges only grow: a range that follows
-        # the run would re-render every plot's tick labels (the costliest paint, GIL held) again and again while
-        # training waits. Once it stops the ranges settle around the data again.
+        # the run would re-render every plot's tick labels (the costliest paint) in frame after frame. Once it stops
+        # the ranges settle around the data again.
         flat_out = training_flat_out(model)
         x_high = planned if flat_out else min(nice_ceiling(max(last_step, 1.0)), planned)
         for i, plot in enumerate(self.plots):

@@ -113,7 +113,7 @@ def test_settings_read_back_with_types_and_survive_bad_values(settings, tmp_path
 
 
 def test_a_shown_panel_dies_with_its_last_reference_not_later_in_the_garbage_collector(qtbot, small_config):
-    # A panel kept alive only by a reference cycle (its redraw throttle holding its bound method) stayed on screen
+    # A panel kept alive only by a reference cycle (e.g. a timer holding its bound method) stayed on screen
     # after its owner let go, until the cyclic GC destroyed it at a random moment: inside its own paint event, or
     # from the training thread. Both crash Qt ("Fatal Python error: Segmentation fault" in GraphicsView.paintEvent).
     import gc
