@@ -100,6 +100,8 @@ class Session(QtCore.QObject):
         self.model = model
         self.drivers: dict[Run, RunDriver] = {}
         self.frames = 0
+        self.frame_seconds = 0.0  # time spent drawing frames (the bench divides it by `frames`)
+        self.worst_frame_s = 0.0
         self.shared_note = ""  # why the last history was shared through a file rather than /dev/shm
         self._clock = QtCore.QTimer(self)
         self._clock.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
@@ -352,6 +354,9 @@ class Session(QtCore.QObject):
         self._moved = False
         self.frames += 1
         self.frame.emit()
+        cost = time.perf_counter() - now
+        self.frame_seconds += cost
+        self.worst_frame_s = max(self.worst_frame_s, cost)
 
     def _advance(self, elapsed: float) -> None:
         model = self.model

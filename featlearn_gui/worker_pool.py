@@ -13,11 +13,13 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import time
 import types
 from dataclasses import dataclass, field
 
 WARM = 1  # idle processes kept ready
 QUIT_WAIT_S = 1.0
+SHUTDOWN_WAIT_S = 0.2  # quitting, a process still importing torch is not waited for: it holds nothing of value
 
 
 @dataclass(eq=False)
@@ -115,8 +117,9 @@ class WorkerPool:
         workers, self._all, self._idle = list(self._all), [], []
         for worker in workers:
             worker.send("quit")
+        deadline = time.perf_counter() + SHUTDOWN_WAIT_S
         for worker in workers:
-            worker.process.join(QUIT_WAIT_S)
+            worker.process.join(max(deadline - time.perf_counter(), 0.0))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(QUIT_WAIT_S)
