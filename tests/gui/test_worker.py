@@ -160,3 +160,17 @@ def test_the_training_process_imports_no_qt(window):
     with open(f"/proc/{worker.process.pid}/maps") as maps:
         mapped = maps.read()
     assert "libtorch" in mapped and "Qt6" not in mapped
+
+
+def test_without_room_in_dev_shm_the_history_is_shared_through_a_file_in_the_cache(small_config, tmp_path,
+                                                                                   monkeypatch):
+    from featlearn_gui import shared_history
+
+    monkeypatch.setattr(shared_history, "SHM", tmp_path / "no-shm")  # as on macOS, or a full Docker /dev/shm
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = train(small_config(), until=60)
+    history, note = shared_history.share(source, shared_prefix() + "fallback.g0")
+    assert history.block.path.parent == tmp_path / "cache" / "featlearn" / "shared"
+    assert "/dev/shm lacks room" in note and str(tmp_path / "cache") in note
+    np.testing.assert_array_equal(history.view()["student_w"], source.view()["student_w"])
+    history.block.unlink()
