@@ -52,6 +52,7 @@ class RunDriver(QtCore.QObject):
         self.worker.run_finished.connect(self._on_worker_run_finished)
         self.worker.run_failed.connect(self._on_worker_run_failed)
         self.worker.device_known.connect(self._on_worker_device_known)
+        self.worker.run_unusable.connect(self._on_worker_run_unusable)
 
     def shutdown(self) -> bool:
         """End the run's job (its process returns to the pool), keeping its history; True (nothing waits)."""
@@ -87,6 +88,15 @@ class RunDriver(QtCore.QObject):
     @QtCore.Slot(str)
     def _on_worker_device_known(self, device: str) -> None:
         self.run.device = device
+
+    @QtCore.Slot(str)
+    def _on_worker_run_unusable(self, reason: str) -> None:
+        run = self.run
+        if run.count > 1:  # a recorded run (a file, a branch): browsable, not trainable here
+            run.device, run.status = "none (read only)", "loaded"
+            run.message = f"{run.message}; it cannot be continued here: {reason}".lstrip("; ")
+        else:
+            run.status, run.message = "failed", f"cannot start the run: {reason}"
 
 
 class Session(QtCore.QObject):

@@ -13,6 +13,7 @@ Messages to the GUI are tuples (job, kind, ...):
     (job, "grown", path, layout)   the block was full: the rows so far are copied into a new block at `path`
     (job, "finished", reason)      a stop condition holds (reported once per stop)
     (job, "failed", message)       divergence or a device error; the history up to there stays valid
+    (job, "unusable", reason)      the run cannot be trained here (e.g. device = "cuda" without one)
     (job, "stopped",)              the job ended; the process is free
 Commands from the GUI:
     ("train", job, config, teacher, path, layout, count, max_steps, threshold)
@@ -104,7 +105,7 @@ class Job:
         except (ConfigError, ValueError, RuntimeError) as exc:
             self.send("attached", "none")
             self.failed = True
-            self.send("failed", f"cannot train the run here: {exc}")
+            self.send("unusable", str(exc))
             return None
         self.send("attached", str(trainer.device))
         return trainer

@@ -11,6 +11,7 @@ progressed(int)     the history holds this many complete snapshots now
 run_finished(str)   the run stopped by itself: the reason, naming the step
 run_failed(str)     divergence, a device error or the process dying: the message; the history stays valid
 device_known(str)   the device the process trains on
+run_unusable(str)   the process cannot train this run (its device is missing, its teacher does not match): why
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class TrainingWorker(QtCore.QObject):
     run_finished = QtCore.Signal(str)
     run_failed = QtCore.Signal(str)
     device_known = QtCore.Signal(str)
+    run_unusable = QtCore.Signal(str)
 
     def __init__(self, history: SharedHistory, max_steps: int, loss_threshold: float, pool: WorkerPool,
                  parent: QtCore.QObject | None = None) -> None:
@@ -128,6 +130,8 @@ class TrainingWorker(QtCore.QObject):
             self.run_finished.emit(args[0])
         elif kind == "failed":
             self.run_failed.emit(args[0])
+        elif kind == "unusable":
+            self.run_unusable.emit(args[0])
 
     def _died(self, worker: Worker) -> None:
         self.worker = None

@@ -174,3 +174,16 @@ def test_without_room_in_dev_shm_the_history_is_shared_through_a_file_in_the_cac
     assert "/dev/shm lacks room" in note and str(tmp_path / "cache") in note
     np.testing.assert_array_equal(history.view()["student_w"], source.view()["student_w"])
     history.block.unlink()
+
+
+def test_a_recorded_run_that_cannot_continue_here_opens_read_only(qtbot, window, small_config):
+    from engine.initial import Teacher
+
+    source = train(small_config(), until=60)
+    foreign = RunHistory(source.config, Teacher(-source.teacher.w, source.teacher.a))  # not the config's teacher
+    for i in range(len(source)):
+        foreign.append(source.snapshot(i))
+    run = window.session.replace(window.model.selected, window.session.make_run(foreign, "foreign"))
+    qtbot.waitUntil(lambda: run.status == "loaded", timeout=15000)
+    assert "cannot be continued here" in run.message and run.device == "none (read only)"
+    assert run.count == 4
