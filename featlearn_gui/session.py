@@ -317,7 +317,9 @@ class Session(QtCore.QObject):
     # --- requests from the model ----------------------------------------------------------------------------
 
     def _on_model_playing_changed(self, playing: bool) -> None:
-        self._target = float(self.model.frontier)
+        # Play trains the next snapshot at once (the target then moves on at `speed`): Space shows motion in the
+        # next frame or two, not after a snapshot's worth of play time.
+        self._target = float(self.model.frontier + 1)
         for run in self.drivers:
             if not playing and run.status == "running":
                 run.status = "ready"
