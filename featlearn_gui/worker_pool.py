@@ -30,6 +30,7 @@ class Worker:
     conn: object  # multiprocessing.connection.Connection
     jobs: int = 0
     busy: bool = field(default=False)
+    ready: bool = False  # said so (torch and the engine are imported)
 
     @property
     def alive(self) -> bool:
@@ -93,6 +94,7 @@ class WorkerPool:
     def release(self, worker: Worker) -> None:
         """A process whose job was told to stop: it finishes the snapshot in progress and waits for the next job."""
         worker.busy = False
+        worker.ready = True  # it trained a job: torch and the engine are imported
         if worker.alive and worker in self._all:
             self._idle.append(worker)
         else:
@@ -107,6 +109,18 @@ class WorkerPool:
         for group in (self._idle, self._all):
             if worker in group:
                 group.remove(worker)
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait until every idle process has imported torch and the engine (tests, benchmarks); True if all did."""
+        deadline = time.perf_counter() + timeout_s
+        for worker in list(self._idle):
+            while not worker.ready and worker.alive:
+                left = deadline - time.perf_counter()
+                if left <= 0 or not worker.conn.poll(left):
+                    return False
+                message = worker.conn.recv()
+                worker.ready = message[1] == "ready"
+        return all(w.ready for w in self._idle)
 
     @property
     def pids(self) -> list[int]:

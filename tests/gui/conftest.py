@@ -31,6 +31,12 @@ def training_processes():
 
     from featlearn_gui.worker_pool import pool, shared_prefix
 
+    # Two warm processes before the first test (a comparison trains two runs at once); later tests reuse the
+    # processes earlier ones released, so the suite pays for starting them about once.
+    pool().warm = 2
+    pool().fill()
+    pool().wait_ready(120)
+    pool().warm = 1
     yield pool()
     pool().shutdown()
     assert not multiprocessing.active_children(), "a training process outlived the test session"
