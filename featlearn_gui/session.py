@@ -180,6 +180,7 @@ class Session(QtCore.QObject):
 
     def _attach(self, run: Run) -> None:
         if len(self.drivers) >= MAX_PROCESSES:
+            run.history.block.unlink()  # no process will map it: this process's mapping is all it needs
             run.status, run.device = "loaded", "none (read only)"
             run.message = f"not trained: a window trains at most {MAX_PROCESSES} runs at once"
             return

@@ -147,9 +147,35 @@ def pool() -> WorkerPool:
     """The app's pool, started (and its processes warmed) on first use."""
     global _POOL
     if _POOL is None:
+        remove_shared_files(stale_only=True)
         _POOL = WorkerPool()
-        atexit.register(_POOL.shutdown)
+        atexit.register(remove_shared_files)
+        atexit.register(_POOL.shutdown)  # atexit runs in reverse: the processes end first, then their files go
     return _POOL
+
+
+def remove_shared_files(stale_only: bool = False) -> None:
+    """A safety net behind the per-run clean-up: remove this process's shared files (at exit), or (`stale_only`)
+    those of featlearn processes that no longer exist (a crash of both processes)."""
+    from featlearn_gui.shared_history import SHM, cache_folder
+
+    for folder in (SHM, cache_folder()):
+        for path in folder.glob("featlearn-*-*.g*") if folder.is_dir() else ():
+            pid = path.name.split("-")[1]
+            if not pid.isdigit():
+                continue
+            if (not stale_only and int(pid) == os.getpid()) or (stale_only and not _alive(int(pid))):
+                path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def shared_prefix() -> str:

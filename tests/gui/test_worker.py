@@ -187,3 +187,14 @@ def test_a_recorded_run_that_cannot_continue_here_opens_read_only(qtbot, window,
     qtbot.waitUntil(lambda: run.status == "loaded", timeout=15000)
     assert "cannot be continued here" in run.message and run.device == "none (read only)"
     assert run.count == 4
+
+
+def test_a_window_starts_at_most_its_cap_of_training_processes(qtbot, open_window, monkeypatch):
+    from featlearn_gui import session
+    from featlearn_gui.comparisons import file as comparison
+
+    monkeypatch.setattr(session, "MAX_PROCESSES", 1)
+    win = open_window(comparison.builtin("relu-vs-centered"))
+    first, second = win.model.runs
+    assert len(win.session.drivers) == 1 and first in win.session.drivers
+    assert second.status == "loaded" and "at most 1 runs at once" in second.message
