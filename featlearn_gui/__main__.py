@@ -2,6 +2,7 @@
 
 import sys
 
-from featlearn_gui.app import main
+if __name__ == "__main__":  # a spawned training process must not start the app again
+    from featlearn_gui.app import main
 
-sys.exit(main())
+    sys.exit(main())

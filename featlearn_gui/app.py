@@ -68,6 +68,7 @@ class Script(QtCore.QObject):
         super().__init__(window)
         self.window, self.args = window, args
         self.shown = shown or window  # what the screenshot shows: the window, or the phase diagram of --sweep
+        self._finishing = False
 
     def start(self) -> None:
         if self.args.run_steps is not None:
@@ -79,9 +80,11 @@ class Script(QtCore.QObject):
 
     def _on_model_run_changed(self, *_args) -> None:
         runs = self.window.model.runs
-        done = all(run.done or (run.status == "ready" and run.last_step >= self.args.run_steps) for run in runs)
-        if not done:
+        # A run that reached N is done for the screenshot, whether or not its training process has said so yet.
+        done = all(run.done or run.last_step >= self.args.run_steps for run in runs)
+        if not done or self._finishing:
             return
+        self._finishing = True
         self.window.model.run_changed.disconnect(self._on_model_run_changed)
         for run in runs:
             if run.status == "failed":

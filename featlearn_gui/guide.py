@@ -113,7 +113,7 @@ class TourController(QtCore.QObject):
         run = self.model.selected
         if run is None:
             return
-        self.active, self._run, self._series = True, run, MetricsSeries(run.history)
+        self.active, self._run, self._series = True, run, run.metrics
         self.leave_shortcut.setEnabled(True)
         self.model.playing = False
         self.model.set_step(0)
@@ -140,6 +140,9 @@ class TourController(QtCore.QObject):
         self.model.playing = False
         if self.model.step != step:
             self.model.set_step(step)
+        # Stay here even though the run trained a little further meanwhile (its training runs ahead of the screen
+        # by a fraction of a second): Space replays from here.
+        self.model.following = False
         self.caption.setText(caption + CAPTION_HINT)
         self._place_caption()
         self.caption.show()

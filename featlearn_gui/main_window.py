@@ -41,11 +41,9 @@ from featlearn_gui.session import Session
 from featlearn_gui.settings import Settings
 from featlearn_gui.sweep.sweep_menu import SweepMenu
 from featlearn_gui.teacher_drag import TeacherDrag
-from featlearn_gui.throttle import Throttle
 
 DEFAULT_SIZE = (1600, 1000)  # on screens with room for it; see featlearn_gui.screen_fit
 MINIMUM_SIZE = (960, 560)  # 1600 × 1000 at 150 % is 1067 × 667 logical pixels: this leaves room for a title bar
-TABLE_MS = 500  # the metrics table recomputes its numbers at most twice a second
 Area = QtCore.Qt.DockWidgetArea
 Key = QtGui.QKeySequence
 
@@ -60,7 +58,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.app.add_window(self)
         self.model = AppModel()
         self.session = Session(self.model, parent=self)
-        governor = self.session.governor
         self.files = FileActions(self.model, self.session, self.settings, parent=self)
 
         self.heading = QtWidgets.QLabel()
@@ -68,7 +65,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heading.setContentsMargins(8, 4, 8, 0)
         self.spheres = SpheresPanel(self.model, self.session, renderer or self.settings.renderer())
         self.table = MetricsTable(self.model)
-        self._table_throttle = Throttle(TABLE_MS, self.table.refresh, self.table, governor=governor)
         self.transport = TransportPanel(self.model, self.session)
         central = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(central)
@@ -84,8 +80,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.experiment = ExperimentPanel(self.model, self.files)
         self.view_options = ViewOptionsPanel(self.model)
-        self.plots = {name: TimePlotPanel(self.model, keys, governor) for name, _title, keys in DOCKS}
-        self.certificate = CertificatePanel(self.model, governor)
+        self.plots = {name: TimePlotPanel(self.model, keys) for name, _title, keys in DOCKS}
+        self.certificate = CertificatePanel(self.model)
         self._build_docks()
         self.status_bits = StatusBits(self.model, self.statusBar())
         self.recovery = RecoveryKeeper(self.model, self)
@@ -105,7 +101,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.transport.reset_clicked.connect(self._on_transport_reset_clicked)
         self.transport.new_seed_clicked.connect(self._on_transport_new_seed_clicked)
-        self.model.runs.events.connect(self._on_model_runs_changed)
+        self.session.frame.connect(self.draw_frame)
+        self.model.runs_changed.connect(self._on_model_runs_changed)
         self.model.run_changed.connect(self._on_model_run_changed)
         self.model.events.title.connect(self._on_model_runs_changed)
         self.model.speed = self.settings.speed()
@@ -285,11 +282,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["span" if in_span else "captured"].raise_()
 
     def _on_model_run_changed(self, run: Run, name: str) -> None:
-        if len(self.model.runs) > 1:
-            if name == "count":
-                self._table_throttle.request()
-            elif name in ("status", "label", "differences"):
-                self.table.refresh(grown=False)  # a status change shows at once; the numbers follow at 2 Hz
+        if len(self.model.runs) > 1 and name in ("status", "label", "differences"):
+            self.table.refresh(grown=False)  # a status change shows at once; the numbers follow in the next frame
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -321,13 +315,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent_menu.addAction(path).triggered.connect(lambda _checked=False, p=path: self.files.open_path(p))
         self.recent_menu.setEnabled(bool(paths))
 
-    def flush_redraws(self) -> None:
-        """Draw everything that is waiting for its throttle (before a screenshot)."""
-        self.spheres.flush()
+    @QtCore.Slot()
+    def draw_frame(self) -> None:
+        """One frame of the frame clock: every panel at the cursor, in one pass (the cursor cannot move meanwhile:
+        messages from the training processes wait in the event loop). Panels skip what did not change."""
+        self.spheres.draw()
         for panel in (*self.plots.values(), self.certificate):
-            panel.throttle.flush()
+            panel.draw_frame()
         if len(self.model.runs) > 1:
             self.table.refresh()
+        self.transport.draw_frame()
+
+    def flush_redraws(self) -> None:
+        """Draw the frame now, without waiting for the clock (before a screenshot)."""
+        self.draw_frame()
 
     # --- persistence and the screen -------------------------------------------------------------------------
 

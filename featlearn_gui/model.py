@@ -14,6 +14,7 @@ its last step. While `following`, the cursor rides the live edge (`frontier`) as
 from __future__ import annotations
 
 import bisect
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +23,17 @@ from psygnal.containers import EventedList
 
 from engine.config import RunConfig
 from engine.history import RunHistory
+from engine.metrics_series import MetricsSeries
 from featlearn_gui.scene import ViewOptions
 
-SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0)  # training steps per frame; 0 = as fast as the device goes
-DEFAULT_SPEED = 20
+# Playback speeds in training steps per second; 0 = as fast as the training process goes. The default tells the
+# paper preset's 16,000-step story in about half a minute, whatever the frame rate.
+SPEEDS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 0)
+DEFAULT_SPEED = 500
 # ready: waits for play or →; running: training; paused / stopped: by its own controls; finished: reached its last
 # step; failed: diverged or a device error (the history up to there stays); loaded: read from a file that cannot
 # be continued here.
+_SERIES: weakref.WeakKeyDictionary[RunHistory, MetricsSeries] = weakref.WeakKeyDictionary()
 STATUSES = ("ready", "running", "paused", "stopped", "finished", "failed", "loaded")
 
 
@@ -57,6 +62,20 @@ class Run:
     @property
     def config(self) -> RunConfig:
         return self.history.config
+
+    @property
+    def metrics(self) -> MetricsSeries:
+        """The derived metrics of each snapshot (far_mass, max_active_angle_deg, span_share, captured): the ONE
+        place panels, the tour and the table read them. A trained run's come from its training process (computed
+        once per snapshot, beside the history); a run read from a file computes them here, once."""
+        shared = getattr(self.history, "metrics", None)
+        if shared is not None:
+            return shared
+        series = _SERIES.get(self.history)
+        if series is None:
+            series = _SERIES[self.history] = MetricsSeries(self.history)
+        series.update()
+        return series
 
     @property
     def preset_name(self) -> str:
@@ -107,10 +126,19 @@ class AppModel:
 
     # Any field of any run changed: (run, field name). One subscription instead of one per run and field.
     run_changed = Signal(object, str)
+    # The set of runs or their order changed. (`runs.events` also relays every field change of every run, many
+    # times a second while training: subscribe to this one for "which runs are there".)
+    runs_changed = Signal()
 
     def __post_init__(self) -> None:
         self.runs.events.inserted.connect(self._on_runs_inserted)
         self.runs.events.removed.connect(self._on_runs_removed)
+        for signal in (self.runs.events.inserted, self.runs.events.removed, self.runs.events.moved,
+                       self.runs.events.changed, self.runs.events.reordered):
+            signal.connect(self._on_runs_changed)
+
+    def _on_runs_changed(self, *_args) -> None:
+        self.runs_changed.emit()
 
     # --- runs -----------------------------------------------------------------------------------------------
 
@@ -162,7 +190,7 @@ class AppModel:
         """Move the cursor (clamped to what was recorded); at or past the frontier it follows the live edge.
 
         `snap`: onto the last step some run recorded at or before `step` (what the slider and the step box want;
-        a replay moving `speed` steps per frame does not snap, or it would never leave a snapshot).
+        a replay moving at `speed` does not snap, or it would never leave a snapshot).
         """
         step = min(max(int(step), 0), self.last_step)
         if snap:

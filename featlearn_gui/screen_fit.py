@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 # Docks that tab together in the right column when the full arrangement does not fit: every dock. Under the
 # spheres the certificate and λ would leave them a strip a few dozen pixels high (the heading, a comparison's
 # table and the transport need the rest of 627 logical pixels), so they join the tabs too.
-COMPACT_TABS = ("loss", "far_mass", "captured", "certificate", "weight_decay", "experiment", "view")
+COMPACT_TABS = ("loss", "far_mass", "captured", "span", "certificate", "weight_decay", "experiment", "view")
 COMPACT_WIDTH = 360  # the right column's width in the compact arrangement: the Experiment form's width
 # Below this room the full arrangement may still fit its minimum sizes, but a comparison's three plots in a
 # 190-pixel column are all legend and no curve, and its table scrolls: compact then too (1280 × 720 is; 1366 × 768

@@ -1,19 +1,22 @@
-"""Trains the runs of one window in lock-step: one TrainingWorker per run, paced by one frame clock.
+"""Trains the runs of one window in lock-step, each in a training process, and owns the window's frame clock.
 
-Each frame of play grants `speed` steps to every run still training, but never to one already a frame ahead of
-the slowest: a big model and a small one advance together, and the cursor (the slowest run's last step,
-`AppModel.frontier`) shows all of them at the same step. A run paused, stopped, finished or failed drops out of
-the pacing, so the others carry on without it. With the cursor in the past, play replays the history at the same
-speed while the runs keep training ahead of it (like live television paused and resumed). N = 1 is the ordinary
-case.
+The flow: a training process per run (featlearn_gui.training_process, from the app's pool) writes snapshots into a
+shared history -> its TrainingWorker (the GUI's side of the pipe) publishes the count -> the Run in the AppModel
+-> ONE frame clock here: each tick advances playback, then emits `frame`, and the window draws every panel at
+the cursor in one pass. When drawing is slower than the clock, ticks (frames) are dropped, never panels.
 
-The session also owns the window's LoadGovernor (its redraw throttling: per window, never shared) and holds the
-process's garbage collector in the GUI thread while it has workers (featlearn_gui.gc_policy).
+Playback is in training steps per second (`model.speed`; 0 = as fast as the device goes). Every run training is
+told the same target step, which advances at `speed`, so a big model and a small one advance together and the
+cursor (the slowest run's last step, `AppModel.frontier`) shows all of them at the same step. A run paused,
+stopped, finished or failed drops out of the pacing. With the cursor in the past, play replays the history at the
+same speed while the runs keep training ahead of it (like live television paused and resumed). N = 1 is the
+ordinary case.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from pathlib import Path
 
@@ -23,44 +26,42 @@ from engine.config import ConfigError, RunConfig
 from engine.history import RunHistory
 from engine.trainer import Diverged, Trainer
 from featlearn_gui.comparisons.differences import describe
-from featlearn_gui.gc_policy import MainThreadCollector
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.palette import RUNS
-from featlearn_gui.throttle import LoadGovernor
+from featlearn_gui.shared_history import share
 from featlearn_gui.worker import TrainingWorker
+from featlearn_gui.worker_pool import pool, shared_prefix
 
-FRAME_MS = 16  # the frame clock: `speed` is in training steps per tick, about 60 ticks a second
-THROUGHPUT_WINDOW_S = 0.25  # also the load governor's window
+FRAME_MS = 16  # the frame clock: about 60 ticks a second
+MAX_FRAME_S = 0.1  # a late tick advances playback by at most this much time (a stall does not jump the cursor)
+LEAD_S = 0.25  # paced training may run this much play time ahead of the slowest run
+THROUGHPUT_WINDOW_S = 0.25
 REPLAY_SNAPSHOTS = 5  # at max speed, replaying the past moves this many recordings per frame
+MAX_PROCESSES = 8  # training processes one window may use at once (each holds a core while it trains)
+_BLOCKS = itertools.count()
 
 
 class RunDriver(QtCore.QObject):
-    """One run's training thread, seen from the GUI thread: the worker's signals arrive in these slots (this object
-    lives in the GUI thread) and become fields of the Run."""
+    """One run's training process, seen from the GUI thread: its worker's signals become fields of the Run."""
 
-    def __init__(self, run: Run, trainer: Trainer, stop_step: int, loss_threshold: float,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, run: Run, stop_step: int, loss_threshold: float, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.run = run
-        self.worker = TrainingWorker(trainer, run.history, stop_step, loss_threshold)
+        self.worker = TrainingWorker(run.history, stop_step, loss_threshold, pool(), parent=self)
         self.worker.progressed.connect(self._on_worker_progressed)
         self.worker.run_finished.connect(self._on_worker_run_finished)
         self.worker.run_failed.connect(self._on_worker_run_failed)
-        MainThreadCollector.hold()  # released in shutdown(); see gc_policy for why
-        self.worker.start()
+        self.worker.device_known.connect(self._on_worker_device_known)
+        self.worker.run_unusable.connect(self._on_worker_run_unusable)
 
     def shutdown(self) -> bool:
-        """Stop the worker within a second, keeping its history; True when no thread is left."""
+        """End the run's job (its process returns to the pool), keeping its history; True (nothing waits)."""
         worker, self.worker = self.worker, None
         if worker is None:
             return True
-        stopped = worker.stop(1000)
-        worker.progressed.disconnect(self._on_worker_progressed)
-        worker.run_finished.disconnect(self._on_worker_run_finished)
-        worker.run_failed.disconnect(self._on_worker_run_failed)
-        MainThreadCollector.release()
+        worker.stop()
         self._note_growth()
-        return stopped
+        return True
 
     def _note_growth(self) -> None:
         count = len(self.run.history)
@@ -68,10 +69,8 @@ class RunDriver(QtCore.QObject):
             self.run.saved = False
             self.run.count = count
 
-    @QtCore.Slot()
-    def _on_worker_progressed(self) -> None:
-        if self.worker is not None:
-            self.worker.acknowledge()  # before reading, so a snapshot appended meanwhile is announced again
+    @QtCore.Slot(int)
+    def _on_worker_progressed(self, _count: int) -> None:
         self._note_growth()
 
     @QtCore.Slot(str)
@@ -86,75 +85,110 @@ class RunDriver(QtCore.QObject):
         self.run.message = message
         self.run.status = "failed"
 
+    @QtCore.Slot(str)
+    def _on_worker_device_known(self, device: str) -> None:
+        self.run.device = device
+
+    @QtCore.Slot(str)
+    def _on_worker_run_unusable(self, reason: str) -> None:
+        run = self.run
+        if run.count > 1:  # a recorded run (a file, a branch): browsable, not trainable here
+            run.device, run.status = "none (read only)", "loaded"
+            run.message = f"{run.message}; it cannot be continued here: {reason}".lstrip("; ")
+        else:
+            run.status, run.message = "failed", f"cannot start the run: {reason}"
+
 
 class Session(QtCore.QObject):
-    """Creates, replaces and removes the runs of an AppModel and drives their workers; `shutdown()` at the end."""
+    """Creates, replaces and removes the runs of an AppModel, drives their training processes and ticks the frame
+    clock (`frame` is emitted once per drawn frame, after playback advanced); `shutdown()` at the end."""
+
+    frame = QtCore.Signal()
 
     def __init__(self, model: AppModel, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.governor = LoadGovernor()
         self.drivers: dict[Run, RunDriver] = {}
+        self.frames = 0
+        self.frame_seconds = 0.0  # time spent drawing frames (the bench divides it by `frames`)
+        self.worst_frame_s = 0.0
+        self.shared_note = ""  # why the last history was shared through a file rather than /dev/shm
         self._clock = QtCore.QTimer(self)
         self._clock.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self._clock.setInterval(FRAME_MS)
         self._clock.timeout.connect(self._on_clock_tick)
+        self._last_tick = time.perf_counter()
+        self._target = 0.0  # the step paced training aims at (advances at `speed`)
+        self._moved = False  # the cursor was moved by someone, not by playback, since the last tick
+        self._advancing = False
         self._rate_mark = (time.perf_counter(), 0)
         model.events.playing.connect(self._on_model_playing_changed)
         model.events.speed.connect(self._on_model_speed_changed)
+        model.events.step.connect(self._on_model_step_changed)
         model.events.max_steps.connect(self._on_model_stop_conditions_changed)
         model.events.loss_threshold.connect(self._on_model_stop_conditions_changed)
+        pool().fill()  # warm processes now, so that Space trains at once
+        self._clock.start()
 
     # --- making runs ----------------------------------------------------------------------------------------
 
     def make_run(self, source: RunConfig | RunHistory, label: str, origin: tuple[str, str] = ("", ""),
                  path: Path | None = None, colour: str | None = None) -> Run:
-        """A run at step 0 (from a config) or as recorded (from a run file), its worker waiting for play or →.
+        """A run at step 0 (from a config) or as recorded (from a run file), its process waiting for play or →.
 
-        `origin` says where it came from, as a comparison file names it (see `Run.source`).
+        `origin` says where it came from, as a comparison file names it (see `Run.source`). The history is copied
+        into shared memory; a training process continues it from its last snapshot (so a branch is a truncated
+        parent history with a changed config, passed here).
 
-        Raises ConfigError when the config cannot make a run here (e.g. device = "cuda" without one); a run that
-        diverges at once is returned failed, with its message.
+        Raises ConfigError when the config cannot make a run here; a run that diverges at once is returned failed,
+        with its message. A device the process cannot use (device = "cuda" without one) fails the run, with why.
         """
         colour = colour or self._free_colour()
         if isinstance(source, RunHistory):
             return self._resume(source, label, path, colour, origin)
         try:
-            trainer = Trainer(source)
+            # Step 0 is drawn here on the CPU (the same seeded draws), so the views have something at once and
+            # CUDA is initialised only in the training process.
+            trainer = Trainer(dataclasses.replace(source, device="cpu"))
         except RuntimeError as exc:
             raise ConfigError(f"cannot start the run: {exc}") from None
-        history = trainer.new_history()
-        run = Run(label, history, colour=colour, source=origin, device=str(trainer.device))
+        dtype = trainer.new_history().view()["student_w"].dtype
+        first = RunHistory(source, trainer.teacher, capacity=1, dtype=dtype)
+        device = "cpu" if source.device == "cpu" else f"{source.device} (starting)"
         try:
-            history.append(next(trainer.run(until=0)))  # step 0 at once, so the views have something to draw
+            first.append(next(trainer.run(until=0)))
         except (Diverged, RuntimeError) as exc:
+            run = Run(label, first, colour=colour, source=origin, device=device)
             run.status, run.message = "failed", f"cannot start the run: {exc}"
             return run
-        run.count = 1
-        self._attach(run, trainer)
+        run = Run(label, self._share(first), colour=colour, source=origin, device=device, message=self.shared_note)
+        self._attach(run)
         return run
+
+    def _share(self, history: RunHistory) -> RunHistory:
+        shared, self.shared_note = share(history, f"{shared_prefix()}{next(_BLOCKS)}.g0")
+        return shared
 
     def _resume(self, history: RunHistory, label: str, path: Path | None, colour: str,
                 origin: tuple[str, str]) -> Run:
         summary = f"{path.name if path else label}: {len(history)} snapshots up to step {int(history.steps[-1]):,}"
-        run = Run(label, history, colour=colour, path=path, message=summary, source=origin)
-        try:
-            trainer = Trainer.resume(history)
-        except (ConfigError, ValueError, RuntimeError) as exc:  # e.g. saved on a GPU this machine lacks
-            run.status, run.device = "loaded", "none (read only)"
-            run.message = f"{summary}; it cannot be continued here: {exc}"
-            return run
-        run.device = str(trainer.device)
-        self._attach(run, trainer)
+        shared = self._share(history)
+        run = Run(label, shared, colour=colour, path=path, message="; ".join(filter(None, (summary, self.shared_note))),
+                  source=origin, device=f"{history.config.device} (starting)")
+        self._attach(run)
         return run
 
-    def _attach(self, run: Run, trainer: Trainer) -> None:
-        driver = RunDriver(run, trainer, self.model.stop_step(run), self.model.loss_threshold, parent=self)
+    def _attach(self, run: Run) -> None:
+        if len(self.drivers) >= MAX_PROCESSES:
+            run.history.block.unlink()  # no process will map it: this process's mapping is all it needs
+            run.status, run.device = "loaded", "none (read only)"
+            run.message = f"not trained: a window trains at most {MAX_PROCESSES} runs at once"
+            return
+        driver = RunDriver(run, self.model.stop_step(run), self.model.loss_threshold, parent=self)
         self.drivers[run] = driver
         if self.model.playing:
-            driver.worker.set_free_running(self.model.speed == 0)
             run.status = "running"
-        self._clock.start()
+            self._pace()
 
     def _free_colour(self) -> str:
         used = {run.colour for run in self.model.runs}
@@ -170,7 +204,7 @@ class Session(QtCore.QObject):
         return run
 
     def replace(self, old: Run | None, new: Run) -> Run:
-        """Put `new` where `old` was (selected if `old` was); `old`'s worker stops and its history is dropped."""
+        """Put `new` where `old` was (selected if `old` was); `old`'s process stops and its history is dropped."""
         runs = self.model.runs
         if old is None or old not in runs:
             return self.add(new)
@@ -239,8 +273,7 @@ class Session(QtCore.QObject):
         driver = self.drivers.get(run)
         if driver is not None and run.status == "paused":
             run.message, run.status = "", "running" if self.model.playing else "ready"
-            if self.model.playing:
-                driver.worker.set_free_running(self.model.speed == 0)
+            self._pace()
 
     def stop_run(self, run: Run) -> None:
         """End a run's training for good (its history stays)."""
@@ -278,74 +311,98 @@ class Session(QtCore.QObject):
         self.model.playing = True
 
     def shutdown(self) -> bool:
-        """Stop every worker (each within a second); True when no thread is left."""
+        """End every run's job (their processes return to the pool); True when none is left."""
         self._clock.stop()
         return all([self._stop(run) for run in list(self.drivers)])
 
     # --- requests from the model ----------------------------------------------------------------------------
 
     def _on_model_playing_changed(self, playing: bool) -> None:
-        for run, driver in self.drivers.items():
-            if not playing:
-                driver.worker.hold()  # finished ones too: new stop conditions must not set them off on their own
-                if run.status == "running":
-                    run.status = "ready"
-            elif run.trainable:
-                driver.worker.set_free_running(self.model.speed == 0)
+        # Play trains the next snapshot at once (the target then moves on at `speed`): Space shows motion in the
+        # next frame or two, not after a snapshot's worth of play time.
+        self._target = float(self.model.frontier + 1)
+        for run in self.drivers:
+            if not playing and run.status == "running":
+                run.status = "ready"
+            elif playing and run.trainable:
                 run.status = "running"
+        self._pace()
 
-    def _on_model_speed_changed(self, speed: int) -> None:
-        if self.model.playing:
-            for run, driver in self.drivers.items():
-                if run.trainable:
-                    driver.worker.set_free_running(speed == 0)
+    def _on_model_speed_changed(self, _speed: int) -> None:
+        self._target = float(self.model.frontier)
+        self._pace()
+
+    def _on_model_step_changed(self, _step: int) -> None:
+        if not self._advancing:
+            self._moved = True
 
     def _on_model_stop_conditions_changed(self, *_args) -> None:
         for run, driver in self.drivers.items():
             driver.worker.set_stop_conditions(self.model.stop_step(run), self.model.loss_threshold)
             if run.status == "finished":  # new conditions may let it train on
                 run.message, run.status = "", "running" if self.model.playing else "ready"
+        self._pace()
+
+    def _pace(self) -> None:
+        """Tell every run how far to train: the common target while playing, nothing more while not."""
+        model = self.model
+        for run, driver in self.drivers.items():
+            if not (model.playing and run.trainable):
+                driver.worker.hold()  # finished ones too: new stop conditions must not set them off on their own
+            elif model.speed == 0:
+                driver.worker.pace(-1, free=True)
+            else:
+                driver.worker.pace(int(self._target))
 
     # --- the frame clock ------------------------------------------------------------------------------------
 
     @QtCore.Slot()
     def _on_clock_tick(self) -> None:
-        MainThreadCollector.tick()
-        self._update_throughput()
+        now = time.perf_counter()
+        elapsed, self._last_tick = min(now - self._last_tick, MAX_FRAME_S), now
+        self._update_throughput(now)
         model = self.model
-        if not model.playing:
-            return
-        training = [d.worker for run, d in self.drivers.items() if run.trainable]
-        if model.speed > 0 and training:
-            slowest = min(worker.step for worker in training)
-            for worker in training:
-                if worker.step < slowest + model.speed:  # a run a frame ahead waits for the others
-                    worker.grant(model.speed)
-        if not model.following:
-            self._replay()
-        elif all(run.done for run in model.runs) and model.step >= model.frontier:
+        if model.playing:
+            self._advance(elapsed)
+        self._moved = False
+        self.frames += 1
+        self.frame.emit()
+        cost = time.perf_counter() - now
+        self.frame_seconds += cost
+        self.worst_frame_s = max(self.worst_frame_s, cost)
+
+    def _advance(self, elapsed: float) -> None:
+        model = self.model
+        if model.speed > 0:
+            every = min((run.config.record.every for run in model.runs), default=1)
+            ceiling = model.frontier + model.speed * LEAD_S + every  # a slow run does not leave the target behind
+            self._target = min(self._target + model.speed * elapsed, ceiling)
+            self._pace()
+        if not model.following and not self._moved:  # a cursor just moved by hand is shown before it moves on
+            self._replay(elapsed)
+        elif model.following and all(run.done for run in model.runs) and model.step >= model.frontier:
             model.playing = False  # every run is done and on screen (a paused one may still resume)
 
-    def _replay(self) -> None:
+    def _replay(self, elapsed: float) -> None:
         """Play through the past at `speed` while the runs keep training ahead of the cursor."""
         model = self.model
         every = min((run.config.record.every for run in model.runs), default=1)
-        target = model.step + (model.speed if model.speed > 0 else REPLAY_SNAPSHOTS * every)
-        if target >= model.frontier:
-            model.follow()
-        else:
-            model.set_step(target, snap=False)
+        target = model.step + (max(int(model.speed * elapsed), 1) if model.speed > 0 else REPLAY_SNAPSHOTS * every)
+        self._advancing = True
+        try:
+            if target >= model.frontier:
+                model.follow()
+            else:
+                model.set_step(target, snap=False)
+        finally:
+            self._advancing = False
 
-    def _update_throughput(self) -> None:
-        now = time.perf_counter()
+    def _update_throughput(self, now: float) -> None:
         then, steps_then = self._rate_mark
         if now - then < THROUGHPUT_WINDOW_S:
             return
-        steps = sum(d.worker.step for d in self.drivers.values())
+        steps = sum(d.worker.step for d in self.drivers.values() if d.worker is not None)
         self._rate_mark = (now, steps)
         rate = max(steps - steps_then, 0) / (now - then)
-        model = self.model
-        flat_out = model.playing and model.speed == 0 and any(run.trainable for run in self.drivers)
-        self.governor.update(active=flat_out)
-        if rate != model.throughput:
-            model.throughput = rate
+        if rate != self.model.throughput:
+            self.model.throughput = rate

@@ -55,11 +55,15 @@ class Settings:
             self._q.setValue("experiment/last_preset", name)
 
     def speed(self) -> int:
-        speed = self._read("playback/speed", DEFAULT_SPEED, int)
+        """Playback speed in steps per second. The old steps-per-frame value ("playback/speed") depended on the
+        frame rate, so it is dropped rather than converted."""
+        if self._q.contains("playback/speed"):
+            self._q.remove("playback/speed")
+        speed = self._read("playback/steps_per_second", DEFAULT_SPEED, int)
         return speed if speed in SPEEDS else DEFAULT_SPEED
 
     def set_speed(self, speed: int) -> None:
-        self._q.setValue("playback/speed", int(speed))
+        self._q.setValue("playback/steps_per_second", int(speed))
 
     def recent_files(self) -> list[str]:
         try:

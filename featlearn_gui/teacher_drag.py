@@ -107,5 +107,4 @@ class TeacherDrag(QtCore.QObject):
         view = self._view(run)
         if view is not None:
             view.whatif.hide()
-            view.drawn = None
-            self.spheres.throttle.request()
+            view.drawn = None  # the next frame draws the run again

@@ -1,186 +1,160 @@
-"""The training thread: drives one engine Trainer, appends its frozen snapshots to the RunHistory, and says so.
+"""The GUI's side of one run's training process: starts the job, sends commands, turns pipe messages into signals.
 
-The GUI grants the worker a budget of steps (play: `speed` steps per frame; step: one more snapshot; free: no
-limit) through thread-safe methods; the loop checks its flags between snapshots, never inside the engine.
-Progress is announced with `progressed`, throttled to 30 Hz (the sphere's frame rate: each announcement costs the
-GUI thread, and so the GIL, a round of model updates), and only after the GUI acknowledged the previous
-announcement (`acknowledge`), so a slow GUI sees the latest state instead of a queue of stale ones.
+The engine's loop runs in a training process (featlearn_gui.training_process, taken from the app's pool); its
+snapshots land in a SharedHistory that this process reads as numpy views, and only counts, status and errors
+come back on the pipe. A socket notifier wakes the GUI thread when a message arrives, so nothing here blocks or
+polls, and no Python thread competes with the GUI for the interpreter lock.
 
-Signals (emitted from the training thread; connect them to slots of GUI-thread QObjects, never to lambdas)
+Signals (emitted in the GUI thread)
 -------
-progressed()        new snapshots are in the history
+progressed(int)     the history holds this many complete snapshots now
 run_finished(str)   the run stopped by itself: the reason, naming the step
-run_failed(str)     divergence or a device error: the message, naming the step; the history stays valid
+run_failed(str)     divergence, a device error or the process dying: the message; the history stays valid
+device_known(str)   the device the process trains on
+run_unusable(str)   the process cannot train this run (its device is missing, its teacher does not match): why
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
+import itertools
+from pathlib import Path
 
-import torch
 from PySide6 import QtCore
 
-from engine.history import RunHistory
-from engine.trainer import Diverged, Trainer
+from featlearn_gui.shared_history import Block, SharedHistory
+from featlearn_gui.worker_pool import Worker, WorkerPool
 
-NOTIFY_INTERVAL_S = 1.0 / 30.0
-# A paced run may lag behind its grants (a slow device, a big model); unspent budget beyond this many frames'
-# worth is dropped, so the animation never lurches ahead to catch up.
-MAX_BACKLOG_FRAMES = 4
+_JOBS = itertools.count(1)
 
 
-class TrainingWorker(QtCore.QThread):
-    progressed = QtCore.Signal()
+class TrainingWorker(QtCore.QObject):
+    progressed = QtCore.Signal(int)
     run_finished = QtCore.Signal(str)
     run_failed = QtCore.Signal(str)
+    device_known = QtCore.Signal(str)
+    run_unusable = QtCore.Signal(str)
 
-    def __init__(self, trainer: Trainer, history: RunHistory, max_steps: int, loss_threshold: float = 0.0,
+    def __init__(self, history: SharedHistory, max_steps: int, loss_threshold: float, pool: WorkerPool,
                  parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.trainer = trainer
-        self.history = history
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._free = False
-        self._target = -1  # train while the last recorded step is below this
-        self._max_steps = max_steps
-        self._loss_threshold = loss_threshold
-        self._done = False  # reached a stop condition; new conditions may lift it
-        self._failed = False
-        self._step = trainer.step  # last recorded step, published for the GUI
-        self._notify_pending = False
-        self._announced: tuple | None = None  # the stop last reported, so each is reported once
+        self.history, self.pool = history, pool
+        self.job = next(_JOBS)
+        self._paths = {history.block.path}  # files to remove once mapped here, or when the job ends
+        self._step = int(history.steps[-1]) if len(history) else 0
+        self._pace: tuple[int, bool] = (-1, False)
+        self.worker: Worker | None = pool.acquire()
+        self.worker.send("train", self.job, history.config, history.teacher, history.block.path,
+                         history.block.layout, len(history), max_steps, loss_threshold)
+        self._notifier = QtCore.QSocketNotifier(self.worker.conn.fileno(), QtCore.QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_notifier_activated)
 
-    # --- control, callable from any thread ------------------------------------------------------------------
+    # --- commands -------------------------------------------------------------------------------------------
 
-    def grant(self, steps: int) -> None:
-        """Allow `steps` more training steps (a frame of play at speed `steps`)."""
-        with self._cond:
-            base = max(self._target, self._step)
-            self._target = min(base + steps, self._step + MAX_BACKLOG_FRAMES * max(steps, 1))
-            self._cond.notify()
-
-    def grant_snapshot(self) -> None:
-        """Allow training up to the next recorded snapshot (a press of → at the live edge)."""
-        with self._cond:
-            self._target = max(self._target, self._step + 1)
-            self._cond.notify()
-
-    def set_free_running(self, free: bool) -> None:
-        """Train as fast as the device allows (speed Max, scripted runs, the benchmark)."""
-        with self._cond:
-            self._free = free
-            self._cond.notify()
+    def pace(self, target: int, free: bool = False) -> None:
+        """Train while the last recorded step is below `target` (the next snapshot at or past it ends the
+        stretch), or as fast as the device goes (`free`)."""
+        if (target, free) != self._pace and self.worker is not None:
+            self._pace = (target, free)
+            self.worker.send("pace", self.job, target, free)
 
     def hold(self) -> None:
-        """Pause after the snapshot in progress: forget any unspent budget."""
-        with self._cond:
-            self._free = False
-            self._target = self._step
-            self._cond.notify()
+        """Pause after the snapshot in progress."""
+        self.pace(-1, False)
+
+    def grant_snapshot(self) -> None:
+        """Train up to the next recorded snapshot (→ at the live edge)."""
+        self.pace(self._step + 1, False)
 
     def set_stop_conditions(self, max_steps: int, loss_threshold: float) -> None:
-        with self._cond:
-            self._max_steps, self._loss_threshold = max_steps, loss_threshold
-            self._done = False  # re-evaluated against the new conditions after the next snapshot
-            self._cond.notify()
+        if self.worker is not None:
+            self.worker.send("stop_at", self.job, max_steps, loss_threshold)
 
-    def stop(self, timeout_ms: int = 1000) -> bool:
-        """End the loop and wait for the thread; True when it has stopped."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify()
-        return self.wait(QtCore.QDeadlineTimer(timeout_ms))
-
-    def acknowledge(self) -> None:
-        """The GUI handled `progressed`; call before reading the history so nothing appended later is missed."""
-        self._notify_pending = False
+    def stop(self) -> None:
+        """End the job (the process finishes the snapshot in progress and returns to the pool); the history stays."""
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        self._read()  # what arrived so far still counts
+        self._close_notifier()
+        worker.send("stop", self.job)
+        self.pool.release(worker)
+        self._remove_files()
 
     @property
     def step(self) -> int:
+        """The last step the process announced."""
         return self._step
 
     @property
-    def free_running(self) -> bool:
-        return self._free
+    def running(self) -> bool:
+        return self.worker is not None
 
     @property
-    def idle(self) -> bool:
-        """Waiting for a grant, finished or failed (not merely between two snapshots)."""
-        with self._cond:
-            return self._failed or not self._may_train()
+    def free_running(self) -> bool:
+        return self._pace[1]
 
-    # --- the loop -------------------------------------------------------------------------------------------
+    # --- messages -------------------------------------------------------------------------------------------
 
-    def _may_train(self) -> bool:
-        if self._done or self._failed or self._step >= self._max_steps:
-            return False
-        return self._free or self._step < self._target
+    @QtCore.Slot()
+    def _on_notifier_activated(self, *_args) -> None:
+        self._read()
 
-    def run(self) -> None:
-        torch.set_num_threads(1)  # the GUI needs the other core; default threading collapses throughput
-        generator, generator_until = None, None
-        last_notify = 0.0
-        while True:
-            with self._cond:
-                if not self._may_train() and not self._stopping:
-                    self._notify(force=True)
-                while not self._stopping and not self._may_train():
-                    self._finish_if_done()  # also when new stop conditions are met already (stop at this step)
-                    self._cond.wait()
-                if self._stopping:
+    def _read(self) -> None:
+        worker = self.worker
+        if worker is None:
+            return
+        try:
+            while worker.conn.poll():
+                message = worker.conn.recv()
+                if message[0] == self.job:
+                    self._handle(message[1], message[2:])
+                if self.worker is None:
                     return
-                until = self._max_steps
-            if generator is None or generator_until != until:
-                generator, generator_until = self.trainer.run(until=until), until
-            try:
-                snap = next(generator)
-            except StopIteration:
-                generator = None
-                with self._cond:
-                    self._step = max(self._step, until)
-                continue
-            except Diverged as exc:
-                self._fail(str(exc))
-                continue
-            except (RuntimeError, MemoryError) as exc:  # CUDA out of memory and other device errors
-                self._fail(f"training stopped at step {self.trainer.step}: device error: {exc}")
-                continue
-            self.history.append(snap)
-            with self._cond:
-                self._step = snap.step
-                threshold = self._loss_threshold
-                if threshold > 0 and snap.loss <= threshold:
-                    self._done = True
-            now = time.perf_counter()
-            if now - last_notify >= NOTIFY_INTERVAL_S and self._notify():
-                last_notify = now
+        except (EOFError, OSError):
+            self._died(worker)
 
-    def _notify(self, force: bool = False) -> bool:
-        if self._notify_pending and not force:
-            return False
-        self._notify_pending = True
-        self.progressed.emit()
-        return True
+    def _handle(self, kind: str, args: tuple) -> None:
+        if kind == "count":
+            self._step = int(args[1])
+            self.history.publish(int(args[0]))
+            self.progressed.emit(len(self.history))
+        elif kind == "attached":
+            self._remove_files()  # both processes have mapped it: the file is no longer needed
+            self.device_known.emit(args[0])
+        elif kind == "grown":
+            block = Block(Path(args[0]), args[1], create=False)
+            self._paths.add(block.path)
+            self.history.adopt(block)
+            block.unlink()  # only this one: a later generation may already exist, not yet announced
+        elif kind == "finished":
+            self.run_finished.emit(args[0])
+        elif kind == "failed":
+            self.run_failed.emit(args[0])
+        elif kind == "unusable":
+            self.run_unusable.emit(args[0])
 
-    def _finish_if_done(self) -> None:
-        """Announce why the run stopped, once per stop (caller holds the lock)."""
-        if self._failed or self._announced == (self._step, self._max_steps, self._loss_threshold):
-            return
-        snap_loss = self.history.snapshot(-1).loss if len(self.history) else math.nan
-        if self._step >= self._max_steps:
-            reason = f"reached the maximum of {self._max_steps} steps"
-        elif self._done:
-            reason = f"loss {snap_loss:.3g} reached the threshold {self._loss_threshold:g} at step {self._step}"
-        else:
-            return
-        self._announced = (self._step, self._max_steps, self._loss_threshold)
-        self.run_finished.emit(reason)
+    def _died(self, worker: Worker) -> None:
+        self.worker = None
+        self._close_notifier()
+        worker.process.join(1.0)
+        code = worker.process.exitcode
+        self.pool.discard(worker)
+        self.pool.fill()
+        self._remove_files()
+        n = len(self.history)
+        self.run_failed.emit(f"the training process ended unexpectedly (exit code {code}) after step {self._step:,}; "
+                             f"the {n} snapshots trained so far are kept")
 
-    def _fail(self, message: str) -> None:
-        with self._cond:
-            self._failed = True
-        self._notify(force=True)
-        self.run_failed.emit(message)
+    def _close_notifier(self) -> None:
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)  # unregistered now: the next job's notifier may watch the same pipe
+            self._notifier.activated.disconnect(self._on_notifier_activated)
+            self._notifier.deleteLater()
+            self._notifier = None
+
+    def _remove_files(self) -> None:
+        """Remove this run's shared files (the mappings stay): those we know, and any grown block announced late."""
+        for path in list(self._paths):
+            for sibling in path.parent.glob(path.name.rsplit(".g", 1)[0] + ".g*"):
+                sibling.unlink(missing_ok=True)
+            self._paths.discard(path)

@@ -25,3 +25,20 @@ def preset_run():
     from tests.engine.trained import trained  # one cache, shared with the tests that import it directly
 
     return trained
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_training_process_left():
+    """At the end of the session: the app's training processes end, and none (nor a shared-memory file) is left."""
+    yield
+    import multiprocessing
+    from pathlib import Path
+
+    from featlearn_gui import worker_pool
+
+    if worker_pool._POOL is not None:
+        worker_pool._POOL.shutdown()
+    assert not multiprocessing.active_children(), "a training process outlived the test session"
+    shm = Path("/dev/shm")
+    leftovers = list(shm.glob(worker_pool.shared_prefix() + "*")) if shm.is_dir() else []
+    assert not leftovers, f"shared-memory files left behind: {leftovers}"

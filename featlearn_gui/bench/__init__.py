@@ -105,13 +105,30 @@ def bench_samples(quick: bool, device: str) -> None:
 
 
 def bench_gui(quick: bool) -> None:
-    from .gui import attached_vs_headless
+    from .gui import attached_vs_headless, recovery_cost, space_to_first_snapshot_ms
     from .render import frame_times
 
-    result = attached_vs_headless(preset="paper", steps=4000 if quick else 16000)  # the whole preset by default
-    print("\nTraining with the GUI attached vs headless (paper preset)")
-    for key, value in result.items():
-        print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
+    steps = 2000 if quick else 16000  # the whole preset by default
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    for loaded in (False, True):
+        result = attached_vs_headless(preset="paper", steps=steps, loaded=loaded)
+        what = "with a second process loading one core" if loaded else "quiet"
+        print(f"\nTraining with the GUI attached vs headless, max speed, paper preset, {what} "
+              f"(load average before: {load:.2f} on {os.cpu_count()} cores)")
+        for key, value in result.items():
+            print(f"  {key:<32} {value:.3f}" if isinstance(value, float) else f"  {key:<32} {value}")
+        if quick:
+            break
+    print(f"\nSpace to the first new snapshot on screen (warm training process): "
+          f"{space_to_first_snapshot_ms(repeats=3 if quick else 7):.0f} ms (median)")
+    if not quick:
+        seconds = startup_seconds({
+            'python -c "import torch, PySide6.QtWidgets, pyqtgraph"':
+                [sys.executable, "-c", "import torch, PySide6.QtWidgets, pyqtgraph"],
+            "featlearn-gui to first frame": _first_frame_command(),
+        }, repeats=3)
+        base, app = seconds.values()
+        print(f"\nApp start to first frame: {app:.2f} s = {app / base:.2f}x a bare import of torch, PySide6, pyqtgraph")
     rows = []
     for renderer in ("projected", "map", "gl"):
         try:
@@ -128,11 +145,15 @@ def bench_gui(quick: bool) -> None:
         print(f"  teacher drag, d = 3, k = 3, {row['renderer']:<9}: {row['drag_updates_per_s']:.0f} updates/s vs "
               f"{row['frames_per_s']:.0f} ordinary frames/s with the pre-certificate (ratio {row['ratio']:.2f}); per "
               f"CPU second {row['drag_updates_per_cpu_s']:.0f} vs {row['frames_per_cpu_s']:.0f}")
-    from .gui import recovery_cost
-
     cost = recovery_cost()
     print(f"\nRecovery copy of the whole paper run ({cost['snapshots']} snapshots): {1000 * cost['seconds']:.1f} ms "
           f"of the GUI thread every {cost['interval_s']:.0f} s = {100 * cost['share']:.2f} % of its time")
+
+
+def _first_frame_command() -> list[str]:
+    shot = os.path.join(tempfile.gettempdir(), f"featlearn-bench-{os.getpid()}.png")
+    return ["env", "QT_QPA_PLATFORM=offscreen", sys.executable, "-m", "featlearn_gui", "--preset", "paper",
+            "--run-steps", "0", "--screenshot", shot, "--quit"]
 
 
 def bench_export(quick: bool) -> None:

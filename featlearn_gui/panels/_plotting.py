@@ -17,12 +17,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.model import AppModel
 from featlearn_gui.palette import BACKGROUND, FOREGROUND
-from featlearn_gui.throttle import LoadGovernor
-from featlearn_gui.views.painting import PlotCanvas, cache_item
+from featlearn_gui.views.painting import cache_item
 
 GRID_ALPHA = 0.12
-PLOT_INTERVAL_MS = 100  # plots redraw at most 10 times a second; see featlearn_gui.throttle
-PLOT_BUSY_INTERVAL_MS = 250  # 4 times a second while training runs flat out: the GIL is the training thread's
 LOG_STEP = 0.5  # log axes move in half decades
 RANGE_PADDING = 0.06  # beyond the steady range, so the labels of ticks at its ends (1, −1, 0.01) still fit
 NICE = (1.0, 2.0, 2.5, 5.0, 10.0)
@@ -79,7 +76,7 @@ def steady_width(axis: pg.AxisItem) -> None:
     """Make a left axis start wide enough for the labels it usually shows ("-0.0025", "1e-10") and never shrink.
 
     An axis that fits itself to its widest tick label changes width whenever its range does: that re-lays out the
-    plot, so both its axes paint their labels again (the slowest paint, GIL held), and the x range of a plot linked
+    plot, so both its axes paint their labels again (the slowest paint), and the x range of a plot linked
     to it shifts too. Now a range change repaints the one axis, and the width only grows for a wider label.
     """
     metrics = QtGui.QFontMetrics(axis.style["tickFont"] or axis.font())
@@ -88,10 +85,9 @@ def steady_width(axis: pg.AxisItem) -> None:
     axis._updateWidth()  # pyqtgraph keeps the widest label so far in textWidth
 
 
-def training_flat_out(model: AppModel, governor: LoadGovernor | None) -> bool:
-    """Training runs unpaced right now (`governor.training` lags it by up to a governor window at the start)."""
-    running = any(run.status == "running" for run in model.runs)
-    return running and (model.speed == 0 or (governor is not None and governor.training))
+def training_flat_out(model: AppModel) -> bool:
+    """Training runs unpaced (max speed) right now: ranges then only grow, so axes are not laid out every frame."""
+    return model.speed == 0 and any(run.status == "running" for run in model.runs)
 
 
 def style_plot(plot: pg.PlotItem, left: str, bottom: str = "step", log_y: bool = False) -> pg.PlotItem:
@@ -179,9 +175,9 @@ def place_cursors(cursors: list[pg.InfiniteLine], step: int) -> None:
             cursor.blockSignals(False)
 
 
-def embed_canvas(panel: QtWidgets.QWidget) -> PlotCanvas:
+def embed_canvas(panel: QtWidgets.QWidget) -> pg.GraphicsLayoutWidget:
     """A plot canvas filling `panel`, in the house background and margins."""
-    canvas = PlotCanvas()
+    canvas = pg.GraphicsLayoutWidget()
     canvas.setBackground(BACKGROUND)
     canvas.ci.setContentsMargins(4, 4, 8, 4)
     layout = QtWidgets.QVBoxLayout(panel)

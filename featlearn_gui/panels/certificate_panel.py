@@ -20,8 +20,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from featlearn_gui import palette
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels._plotting import (
-    PLOT_BUSY_INTERVAL_MS,
-    PLOT_INTERVAL_MS,
     RANGE_PADDING,
     curve,
     embed_canvas,
@@ -31,14 +29,12 @@ from featlearn_gui.panels._plotting import (
     training_flat_out,
 )
 from featlearn_gui.plots import ETA_SHOWN, LAMBDA_JUMP, NEAR_PATH_DEG, certificate_curves
-from featlearn_gui.throttle import LoadGovernor, Throttle
 
 
 class CertificatePanel(QtWidgets.QWidget):
-    def __init__(self, model: AppModel, governor: LoadGovernor | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: AppModel, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model, self.governor = model, governor
+        self.model = model
         self.canvas = embed_canvas(self)
         legend = legend_row(self.canvas)  # above the plot: the curves reach ±1 at its top and bottom
         self.plot = style_plot(self.canvas.addPlot(), "η", bottom="position along the teacher path (°)")
@@ -69,37 +65,39 @@ class CertificatePanel(QtWidgets.QWidget):
         self._brushes = np.array([pg.mkBrush(palette.NEGATIVE), pg.mkBrush(palette.POSITIVE)], dtype=object)
         self._role_brushes: dict[tuple, QtGui.QBrush] = {}  # one shared brush per colour: few atlas entries
         self._shown = None  # the history whose teacher the static items show
-        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS,
-                                 governor=governor)
+        self.drawn: tuple[Run, int] | None = None  # the run and its snapshot (index) drawn in the last frame
+        self._stale = True
         model.events.step.connect(self._on_model_changed)
         model.events.selected.connect(self._on_model_changed)
         model.events.options.connect(self._on_model_changed)  # the dots take the sphere's colour mode
         model.run_changed.connect(self._on_model_run_changed)
 
     def _on_model_changed(self, *_args) -> None:
-        self.throttle.request()
+        self._stale = True
 
     def _on_model_run_changed(self, run: Run, name: str) -> None:
         if run is self.model.selected and name in ("count", "status"):
-            self.throttle.request()  # at the live edge a new snapshot moves the curve; a stop settles the range
+            self._stale = True  # at the live edge a new snapshot moves the curve; a stop settles the range
 
     @QtCore.Slot(object)
     def _on_view_range_changed_manually(self, _mask) -> None:
         self._user_ranged = True
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
-
-    def _redraw(self) -> None:
-        if self.isVisible():
+    def draw_frame(self) -> None:
+        """The frame clock's call: draw the snapshot at the cursor when it changed and someone can see it."""
+        run = self.model.selected
+        key = (run, run.index_at(self.model.step)) if run is not None else None
+        if self.isVisible() and (self._stale or key != self.drawn):
             self.draw_now()
 
     def draw_now(self) -> None:
+        self._stale = False
         run = self.model.selected
         if run is None or run.count == 0:
             return
-        curves = certificate_curves(run.history, run.index_at(self.model.step))
+        index = run.index_at(self.model.step)
+        self.drawn = (run, index)
+        curves = certificate_curves(run.history, index)
         if self._shown is not run.history:
             self._show_teacher(run, curves)
         self.live.setData(curves.x, curves.live)
@@ -190,7 +188,7 @@ class CertificatePanel(QtWidgets.QWidget):
         values = np.concatenate([live, self.pre.yData, [-1.0, 1.0]])
         values = np.clip(values[np.isfinite(values)], -ETA_SHOWN, ETA_SHOWN)  # beyond: marked, not scaled to
         y_range = steady_range(float(values.min()), float(values.max()), self._y_range, log=False,
-                               expand_only=training_flat_out(self.model, self.governor))
+                               expand_only=training_flat_out(self.model))
         if y_range != self._y_range:
             self._y_range = y_range
             self.plot.setYRange(*y_range, padding=RANGE_PADDING)

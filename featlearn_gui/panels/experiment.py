@@ -8,6 +8,7 @@ engine's own ConfigError message and not applied. Presets, open/save and recent 
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 import torch
@@ -116,6 +117,8 @@ class ExperimentPanel(QtWidgets.QWidget):
         if key in CHOICES:
             editor = QtWidgets.QComboBox()
             editor.addItems(list(CHOICES[key]))
+            # Asked through NVML, so the GUI process never initialises CUDA (only training processes do).
+            os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
             if key == "device" and not torch.cuda.is_available():
                 item = editor.model().item(CHOICES[key].index("cuda"))
                 item.setEnabled(False)

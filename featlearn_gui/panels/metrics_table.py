@@ -1,14 +1,15 @@
 """The final metrics of each run, one row per run: loss, max active angle, far mass and its share of all mass, the
-share of the mass in the teacher span, and the mass captured at each teacher against a*. The numbers come from
-engine.metrics at the run's last snapshot (updated while it trains), so the table answers "which regime cleaned
-up?" without reading curves.
+share of the mass in the teacher span, and the mass captured at each teacher against a*. The numbers come from the
+run's metrics (`Run.metrics`, computed once per snapshot) at its last snapshot (updated while it trains), so the
+table answers "which regime cleaned up?" without reading curves.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, neuron_metrics, spans_input_space
+from engine.metrics import ACTIVE_FRACTION, CLOSE_DEG, spans_input_space
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import STATUS_TEXT
 
@@ -42,21 +43,21 @@ def targets_text(run: Run) -> str:
 
 
 def final_row(run: Run, with_targets: bool = True) -> list[str]:
-    """The row's texts at the run's last announced snapshot; `with_targets`: a* in brackets after the captured
-    masses (left out when every run has the same a*: the header says it once)."""
+    """The row's texts at the run's last announced snapshot (its metrics read from `Run.metrics`); `with_targets`:
+    a* in brackets after the captured masses (left out when every run has the same a*: the header says it once)."""
     history, index = run.history, max(run.count - 1, 0)
     if run.count == 0:
         return [run.label, run.differences[0], STATUS_TEXT[run.status]] + [""] * (len(COLUMNS) - 3)
-    snap = history.snapshot(index)
-    met = neuron_metrics(snap.student_w, snap.student_a, history.teacher, history.config.is_even)
-    total = float(met.mass.sum())
-    share = met.far_mass / total if total > 0 else 0.0
-    captured = " ".join(f"{c:+.2f}" for c in met.captured)
+    snap, metrics = history.snapshot(index), run.metrics
+    far = float(metrics.far_mass[index])
+    total = float(np.sum(np.abs(snap.student_a) * np.linalg.norm(snap.student_w, axis=1)))
+    share = far / total if total > 0 else 0.0
+    captured = " ".join(f"{c:+.2f}" for c in metrics.captured[index])
     population = snap.loss if snap.population_loss is None else snap.population_loss
-    span = "1 by construction" if spans_input_space(history.teacher.w) else f"{100 * met.span_share:.3g}%"
+    span = "1 by construction" if spans_input_space(history.teacher.w) else f"{100 * metrics.span_share[index]:.3g}%"
     return [run.label, run.differences[0], STATUS_TEXT[run.status], f"{snap.step:,}", f"{snap.loss:.3g}",
             f"{population:.3g}",
-            f"{met.max_active_angle_deg:.1f}°", f"{met.far_mass:.3g}", _percent(share), span,
+            f"{float(metrics.max_active_angle_deg[index]):.1f}°", f"{far:.3g}", _percent(share), span,
             f"{captured}  ({targets_text(run)})" if with_targets else captured]
 
 

@@ -159,7 +159,9 @@ class RunView(QtWidgets.QFrame):
         """Outline the run the Experiment and certificate panels show (only when there is a choice)."""
         self.setStyleSheet(f"RunView {{ border: 2px solid {self.run.colour}; }}" if selected else "")
 
-    def _on_run_changed(self, *_args) -> None:
+    def _on_run_changed(self, info=None) -> None:
+        if info is not None and info.signal.name in ("count", "saved"):
+            return  # many times a second while training; the header shows none of it
         run = self.run
         self.swatch.setStyleSheet(f"background: {run.colour}; border-radius: 7px;")
         self.title.set_full_text(run.label)

@@ -1,8 +1,8 @@
 """The runs' spheres side by side (one RunView each, in the model's order) with one shared camera.
 
-Dragging or zooming any sphere turns them all; each shows its run's snapshot at the model's step cursor. Redraws
-are throttled (featlearn_gui.throttle) and skip views whose snapshot and options have not changed, so a burst of
-changes draws one frame. The renderer the model asks for applies to every view.
+Dragging or zooming any sphere turns them all; each shows its run's snapshot at the model's step cursor. The
+window's frame clock calls `draw()` once per frame, with every other panel; views whose snapshot and options
+have not changed are skipped. The renderer the model asks for applies to every view.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ from featlearn_gui import prompts
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.panels.run_view import RunView
 from featlearn_gui.session import Session
-from featlearn_gui.throttle import Throttle
-
-SPHERE_INTERVAL_MS = 33  # the spheres are what people watch: 30 frames a second, one per event-loop pass at most
-SPHERE_SLOWEST_MS = 100  # however hard training runs, the spheres keep 10 frames a second
 
 
 class SpheresPanel(QtWidgets.QWidget):
@@ -39,14 +35,10 @@ class SpheresPanel(QtWidgets.QWidget):
         self._grid = QtWidgets.QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
-        self.throttle = Throttle(SPHERE_INTERVAL_MS, self.draw, self, max_interval_ms=SPHERE_SLOWEST_MS,
-                                 governor=session.governor)
         model.renderer = renderer
-        for signal, slot in ((model.events.step, self.throttle.request), (model.events.options, self.throttle.request),
-                             (model.events.selected, self._on_model_selected_changed),
+        for signal, slot in ((model.events.selected, self._on_model_selected_changed),
                              (model.events.renderer, self._on_model_renderer_changed),
-                             (model.run_changed, self._on_model_run_changed),
-                             (model.runs.events, self._on_model_runs_changed)):
+                             (model.runs_changed, self._on_model_runs_changed)):
             signal.connect(slot)
         self._on_model_runs_changed()
 
@@ -83,7 +75,6 @@ class SpheresPanel(QtWidgets.QWidget):
                 self.views[0].view.set_camera(*camera)
             self._share_camera(self.views[0])
         self._on_model_selected_changed()
-        self.throttle.request()
 
     def _make_view(self, run: Run) -> RunView:
         view = RunView(run, self.model.renderer)
@@ -101,16 +92,8 @@ class SpheresPanel(QtWidgets.QWidget):
 
     # --- drawing --------------------------------------------------------------------------------------------
 
-    def _on_model_run_changed(self, run: Run, name: str) -> None:
-        if name == "count":
-            self.throttle.request()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        self.throttle.request()  # catch up with what changed while hidden
-
     def draw(self) -> None:
-        """Draw each run at the cursor now (skipped while hidden: showEvent catches up)."""
+        """Draw each run at the cursor now (skipped while hidden: the next frame after showing catches up)."""
         if not self.isVisible():
             return
         for view in self.views:
@@ -118,7 +101,6 @@ class SpheresPanel(QtWidgets.QWidget):
                 self.frames_drawn += 1
 
     def flush(self) -> None:
-        self.throttle.flush()
         self.draw()
 
     # --- the camera, the renderer, the selection ------------------------------------------------------------
@@ -143,7 +125,6 @@ class SpheresPanel(QtWidgets.QWidget):
                 view.drawn = None
         if self.views:
             self.model.renderer_in_use = self.views[0].view.renderer
-        self.throttle.request()
 
     @QtCore.Slot(str)
     def _on_view_renderer_changed(self, name: str) -> None:

@@ -45,6 +45,8 @@ class StatusBits(QtCore.QObject):
     def _on_model_run_changed(self, run: Run, name: str) -> None:
         if run is self.model.selected and name in ("status", "message", "label"):
             self._show_status(run)
+        if run is self.model.selected and name == "device":  # the training process says so once it is set up
+            self.device.setText(f"device: {run.device or 'cpu'}")
         if name == "count":
             self._on_model_cursor_changed()
 

@@ -6,24 +6,22 @@ has its own colour; with several, a run's lines take the run's colour and a lege
 Ranges follow the data in steps (`steady_range`), not exactly: an axis whose range changes must lay out and paint
 its tick labels again, the slowest part of a plot, so a growing run changes them a dozen times, not every frame.
 Zooming or panning by hand switches that off for the plot until its "A" button (or a new set of runs) switches it
-back. The export dashboard draws the same panel, offscreen (`draw_now`).
+back. The window's frame clock calls `draw_frame()` once per frame with every other panel: each run's curve ends at
+its snapshot at the cursor while the cursor rides the live edge (the spheres show that snapshot too). The export
+dashboard draws the same panel, offscreen (`draw_now`).
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from engine.metrics_series import MetricsSeries
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.palette import CURSOR, FOREGROUND
 from featlearn_gui.panels._plotting import (
-    PLOT_BUSY_INTERVAL_MS,
-    PLOT_INTERVAL_MS,
     RANGE_PADDING,
     TidyLogAxis,
     embed_canvas,
@@ -35,7 +33,6 @@ from featlearn_gui.panels._plotting import (
     training_flat_out,
 )
 from featlearn_gui.plots import TIME_PLOTS, RunSeries, TimePlot
-from featlearn_gui.throttle import LoadGovernor, Throttle
 
 DASH, SOLID = QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.SolidLine
 # With several runs colour says which run: a run's lines differ by these, and grey legend entries name them.
@@ -43,10 +40,9 @@ STYLES = (SOLID, DASH, QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashDotLin
 
 
 class TimePlotPanel(QtWidgets.QWidget):
-    def __init__(self, model: AppModel, keys: tuple[str, ...], governor: LoadGovernor | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, model: AppModel, keys: tuple[str, ...], parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model, self.governor = model, governor
+        self.model = model
         self.specs: list[TimePlot] = [TIME_PLOTS[key] for key in keys]
         self.canvas = embed_canvas(self)
         self.plots: list[pg.PlotItem] = []
@@ -56,17 +52,16 @@ class TimePlotPanel(QtWidgets.QWidget):
         self._guides: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._marks: dict[int, list[pg.InfiniteLine]] = {}  # plot -> its vertical marks (TimePlot.marks)
         self._keys: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []  # legend-only samples of the line styles
-        self._metrics: weakref.WeakKeyDictionary[Run, MetricsSeries] = weakref.WeakKeyDictionary()
+        self.drawn: dict[Run, int] = {}  # each run's snapshot (index) at the cursor in the last frame drawn
         for i, spec in enumerate(self.specs):
             self._add_plot(spec, last=i == len(self.specs) - 1)
         self.setToolTip("\n".join(spec.tooltip for spec in self.specs if spec.tooltip))
-        self.throttle = Throttle(PLOT_INTERVAL_MS, self._redraw, self, busy_interval_ms=PLOT_BUSY_INTERVAL_MS,
-                                 governor=governor)
         self._stale_data = True
         self._stale_runs = True
+        self._stale_cursor = True
         model.events.step.connect(self._on_model_step_changed)
         model.run_changed.connect(self._on_model_run_changed)
-        model.runs.events.connect(self._on_model_runs_changed)
+        model.runs_changed.connect(self._on_model_runs_changed)
 
     def _add_plot(self, spec: TimePlot, last: bool) -> None:
         if self.plots:
@@ -94,25 +89,21 @@ class TimePlotPanel(QtWidgets.QWidget):
 
     def _on_model_runs_changed(self, *_args) -> None:
         self._stale_runs = self._stale_data = True
-        self.throttle.request()
 
     def _on_model_run_changed(self, run: Run, name: str) -> None:
         if name in ("count", "status", "label", "colour"):
             self._stale_data = True
             self._stale_runs |= name in ("label", "colour")
-            self.throttle.request()
 
     def _on_model_step_changed(self, step: int) -> None:
-        self.throttle.request()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        self.throttle.request()  # catch up with what changed while the dock was closed or tabbed away
+        self._stale_cursor = True
+        self._stale_data |= self.model.following  # the curves end at the cursor
 
     # --- drawing --------------------------------------------------------------------------------------------
 
-    def _redraw(self) -> None:
-        if self.isVisible():  # nobody sees it otherwise: spend nothing (the GIL is the training threads')
+    def draw_frame(self) -> None:
+        """The frame clock's call: draw what changed (nothing while nobody sees the panel)."""
+        if self.isVisible() and (self._stale_runs or self._stale_data or self._stale_cursor):
             self.draw_now()
 
     def draw_now(self) -> None:
@@ -124,16 +115,17 @@ class TimePlotPanel(QtWidgets.QWidget):
             self._stale_data = False
             self._update_curves()
             self._settle_ranges()
-        place_cursors(self.cursors, self.model.step)
+        self._stale_cursor = False
+        step = self.model.step
+        place_cursors(self.cursors, step)
+        self.drawn = {run: run.index_at(step) for run in self.model.runs}
 
     def _series(self) -> list[RunSeries]:
-        series = []
-        for run in self.model.runs:
-            metrics = self._metrics.get(run)
-            if metrics is None or metrics.history is not run.history:
-                metrics = self._metrics[run] = MetricsSeries(run.history)
-            metrics.update()
-            series.append(RunSeries(run.history, metrics, run.count))
+        """Each run as far as the screen shows it: to its snapshot at the cursor while riding the live edge."""
+        model, series = self.model, []
+        for run in model.runs:
+            count = run.index_at(model.step) + 1 if model.following and run.count else run.count
+            series.append(RunSeries(run.history, run.metrics, count))
         return series
 
     def _rebuild(self) -> None:
@@ -227,9 +219,9 @@ class TimePlotPanel(QtWidgets.QWidget):
         last_step = float(model.last_step)
         planned = max([float(model.stop_step(run)) for run in model.runs] + [last_step, 1.0])
         # Training flat out, the axes show the whole planned run at once and y ranges only grow: a range that follows
-        # the run would re-render every plot's tick labels (the costliest paint, GIL held) again and again while
-        # training waits. Once it stops the ranges settle around the data again.
-        flat_out = training_flat_out(model, self.governor)
+        # the run would re-render every plot's tick labels (the costliest paint) in frame after frame. Once it stops
+        # the ranges settle around the data again.
+        flat_out = training_flat_out(model)
         x_high = planned if flat_out else min(nice_ceiling(max(last_step, 1.0)), planned)
         for i, plot in enumerate(self.plots):
             view = plot.getViewBox()

@@ -44,8 +44,8 @@ class TransportPanel(QtWidgets.QWidget):
         self.last_label.setMinimumWidth(64)
         self.speed_box = QtWidgets.QComboBox()
         for speed in SPEEDS:
-            self.speed_box.addItem(f"{speed} steps/frame" if speed else "max speed", speed)
-        self.speed_box.setToolTip("Training steps per displayed frame (about 60 frames per second)")
+            self.speed_box.addItem(f"{speed:,} steps/s" if speed else "max speed", speed)
+        self.speed_box.setToolTip("Training steps per second of playback; max speed trains as fast as it can")
         self.max_steps_box = QtWidgets.QSpinBox()
         self.max_steps_box.setRange(0, 100_000_000)
         self.max_steps_box.setSingleStep(1000)
@@ -68,9 +68,11 @@ class TransportPanel(QtWidgets.QWidget):
         self.threshold_edit.editingFinished.connect(self._on_stop_conditions_edited)
         self.reset_button.clicked.connect(self._on_reset_clicked)
         self.seed_button.clicked.connect(self._on_seed_clicked)
-        # Every change of the model updates the whole transport: a handful of cheap widget updates.
-        for signal in (model.events, model.run_changed, model.runs.events):
-            signal.connect(self._sync)
+        # Any change of the model marks the transport stale; the frame clock redraws it (`draw_frame`) with the
+        # other panels, so the slider shows the step the spheres show.
+        self._stale = True
+        for signal in (model.events, model.run_changed, model.runs_changed):
+            signal.connect(self._on_model_changed)
         self._sync()
 
     def _button(self, icon: Icon, tip: str, slot) -> QtWidgets.QToolButton:
@@ -114,10 +116,12 @@ class TransportPanel(QtWidgets.QWidget):
 
     def _on_slider_value_changed(self, value: int) -> None:
         self.model.set_step(value)
+        self._sync()  # the slider and the box snap to the recorded step at once
 
     def _on_step_box_changed(self, step: int) -> None:
         if step != self.model.step:
             self.model.set_step(step)
+        self._sync()
 
     def _on_speed_box_activated(self, row: int) -> None:
         self.model.speed = self.speed_box.itemData(row)
@@ -153,7 +157,20 @@ class TransportPanel(QtWidgets.QWidget):
 
     # --- model events ---------------------------------------------------------------------------------------
 
+    def _on_model_changed(self, *_args) -> None:
+        self._stale = True
+
+    def draw_frame(self) -> None:
+        if self._stale:
+            self._sync()
+
+    @property
+    def drawn_step(self) -> int:
+        """The step the slider shows."""
+        return self.slider.value()
+
     def _sync(self, *_args) -> None:
+        self._stale = False
         model = self.model
         last, every = model.last_step, min((run.config.record.every for run in model.runs), default=1)
         with QtCore.QSignalBlocker(self.slider), QtCore.QSignalBlocker(self.step_box):

@@ -1,56 +1,21 @@
-"""Painting pyqtgraph views without holding the GIL the training thread needs.
+"""Item caching for pyqtgraph views: Qt keeps an item's picture as a pixmap and blits it until it changes.
 
-PySide6 holds the GIL for the whole of every Qt call made from Python, and pyqtgraph's `GraphicsView.paintEvent`
-is a Python override that calls the C++ `QGraphicsView.paintEvent`: so every pixel of every plot and of the
-sphere was rasterized with the GIL held, and the training thread (pure Python and numpy for small problems) waited
-for it. Views here resolve `paintEvent` to the C++ method itself, which Qt then calls without entering Python;
-only items that paint in Python (and only when their pixmap cache is stale) take the GIL, briefly.
-
-pyqtgraph's own `paintEvent` also asked the scene to `prepareForPaint()` (deferred auto-range and view-matrix
-updates); an event filter on the viewport does that instead, as a short Python call before the C++ paint.
+The pixmaps live in Qt's QPixmapCache, 10 MB by default: less than a full window's cached axes (each with its
+grid, as large as its plot) and sphere layers, so they evicted each other and every axis replayed its tick labels
+in every frame, the slowest paint there is. `cache_item` raises the limit to PIXMAP_CACHE_KB first.
 """
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-
-
-class _PrepareForPaint(QtCore.QObject):
-    """Viewport event filter: run pyqtgraph's deferred updates just before the (C++) paint, as pyqtgraph does."""
-
-    def eventFilter(self, viewport: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QtCore.QEvent.Type.Paint:
-            view = viewport.parent()
-            scene = view.scene() if isinstance(view, QtWidgets.QGraphicsView) else None
-            if scene is not None and hasattr(scene, "prepareForPaint"):
-                scene.prepareForPaint()
-        return False
-
-
-def paint_without_python(view: pg.GraphicsView) -> None:
-    """Install the prepare-for-paint filter on a view whose class sets `paintEvent = GIL_FREE_PAINT_EVENT`."""
-    view.viewport().installEventFilter(_PrepareForPaint(view))  # a child: no Python reference back to the view
-
-
-# Assign in a pyqtgraph GraphicsView subclass: shiboken sees the C++ method, not a Python override, and Qt calls
-# QGraphicsView::paintEvent directly, without the GIL.
-GIL_FREE_PAINT_EVENT = QtWidgets.QGraphicsView.paintEvent
-
-
-class PlotCanvas(pg.GraphicsLayoutWidget):
-    """A GraphicsLayoutWidget that paints without the GIL (see the module docstring)."""
-
-    paintEvent = GIL_FREE_PAINT_EVENT  # noqa: N815 (Qt override)
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        paint_without_python(self)
+PIXMAP_CACHE_KB = 128 * 1024
 
 
 def cache_item(item: QtWidgets.QGraphicsItem) -> QtWidgets.QGraphicsItem:
     """Let Qt keep the item's picture as a pixmap: repaints blit it in C++ until the item or the zoom changes."""
+    if QtGui.QPixmapCache.cacheLimit() < PIXMAP_CACHE_KB:
+        QtGui.QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
     item.setCacheMode(CACHED)
     return item

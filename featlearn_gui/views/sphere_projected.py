@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsEllipseItem, QGraphicsItem,
 from ..scene import ARROW_COLOR, SphereScene
 from .camera import Camera, depth_cue, project
 from .heat_raster import ring_raster, sphere_raster
-from .painting import GIL_FREE_PAINT_EVENT, cache_item, paint_without_python
+from .painting import cache_item
 
 BACKGROUND = "w"
 WIRE = (150, 150, 150)
@@ -194,11 +194,9 @@ class ProjectedCanvas(pg.GraphicsView):
     orbit_requested = Signal(float, float)
     zoom_requested = Signal(float)
     teacher_dragged = Signal(int, object, bool)
-    paintEvent = GIL_FREE_PAINT_EVENT  # noqa: N815 (Qt override; see views.painting)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=BACKGROUND)
-        paint_without_python(self)
         self.box = _OrbitBox(self)
         self.setCentralItem(self.box)
         self._wires = wire_lines()

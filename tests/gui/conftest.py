@@ -1,4 +1,8 @@
-"""GUI test fixtures: offscreen Qt, isolated settings, small runs, and a check that no test leaves a thread running.
+"""GUI test fixtures: offscreen Qt, isolated settings, small runs, warm training processes shared by the whole
+session, and a check that no test leaves a thread running.
+
+Every window of the session takes its training processes from the app's one pool (featlearn_gui.worker_pool), so
+the warm processes are started once for the whole suite, not once per test.
 
 QT_QPA_PLATFORM must be set before Qt is imported anywhere, so it is set at the top of this conftest; CI's Xvfb
 runs set it to xcb themselves and keep it.
@@ -19,6 +23,20 @@ from engine import presets  # noqa: E402
 from engine.config import apply_overrides  # noqa: E402
 from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
 from tests.scripted_app import app  # noqa: E402, F401 (an autouse fixture)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def training_processes():
+    """The app's one pool for the whole session (tests/conftest.py checks that nothing is left at its end)."""
+    from featlearn_gui.worker_pool import pool
+
+    # Two warm processes before the first test (a comparison trains two runs at once); later tests reuse the
+    # processes earlier ones released, so the suite pays for starting them about once.
+    pool().warm = 2
+    pool().fill()
+    pool().wait_ready(120)
+    pool().warm = 1
+    return pool()
 
 
 @pytest.fixture

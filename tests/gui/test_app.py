@@ -12,17 +12,19 @@ from PySide6 import QtCore, QtWidgets
 from engine import presets
 from featlearn_gui import prompts
 from featlearn_gui.export.dialog import ExportDialog
+from featlearn_gui.model import DEFAULT_SPEED
 
 Key = QtCore.Qt.Key
 
 
-def test_window_opens_on_the_paper_preset_with_every_panel(window):
+def test_window_opens_on_the_paper_preset_with_every_panel(qtbot, window):
     assert window.model.selected.preset_name == "paper"
     assert window.model.config.teacher.directions == presets.load("paper").teacher.directions
     assert len(window.model.history) == 1 and window.model.step == 0
     assert {"experiment", "loss", "far_mass", "captured", "certificate", "weight_decay"} <= set(window.docks)
     assert window.spheres.view.renderer == "projected"
-    assert window.status_bits.device.text() == "device: cpu"
+    # The training process says which device it trains on once it has set up the run.
+    qtbot.waitUntil(lambda: window.status_bits.device.text() == "device: cpu", timeout=15000)
 
 
 def test_space_plays_and_pauses_while_the_loss_falls(qtbot, window):
@@ -224,32 +226,19 @@ def test_divergence_shows_a_message_and_keeps_the_history(qtbot, window, small_c
     assert np.isfinite(window.model.history.snapshot(-1).loss)
 
 
-def test_device_error_stops_the_run_naming_the_step(qtbot, window, monkeypatch):
-    window.session.train_to(60)
-    qtbot.waitUntil(lambda: window.model.status == "finished")
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
-    trainer = window.session.drivers[window.model.selected].worker.trainer
-    monkeypatch.setattr(trainer.objective, "value_and_grad", broken)
-    window.session.train_to(200)
-    qtbot.waitUntil(lambda: window.model.status == "failed", timeout=5000)
-    assert "step 60" in window.model.message and "out of memory" in window.model.message
-    assert window.model.count == 4
-
-
-def test_closing_stops_the_worker_within_a_second(qtbot, window):
+def test_closing_stops_the_training_within_a_second(qtbot, window):
     window.model.max_steps, window.model.loss_threshold = 1_000_000, 0.0
     window.model.speed = 0
     window.model.playing = True
     qtbot.waitUntil(lambda: window.model.count > 3, timeout=10000)
-    worker = window.session.drivers[window.model.selected].worker
-    assert worker.isRunning()
+    history = window.model.history
     started = time.perf_counter()
     window.close()  # prompts.INTERACTIVE is off: discards without asking
     assert time.perf_counter() - started < 1.0
-    assert not worker.isRunning()
+    assert not window.session.drivers
+    count = len(history)
+    qtbot.wait(300)
+    assert len(history) == count  # nothing trains on behind the closed window
 
 
 def test_closing_with_an_unsaved_run_asks_first(qtbot, window, monkeypatch, train_to):
@@ -264,11 +253,11 @@ def test_closing_with_an_unsaved_run_asks_first(qtbot, window, monkeypatch, trai
 
 def test_restore_defaults_resets_view_options_and_speed(qtbot, window):
     window.model.options = dataclasses.replace(window.model.options, trails=True, certificate="live")
-    window.model.speed = 200
+    window.model.speed = 2000
     window.save_settings()
-    assert window.settings.view_options().trails
+    assert window.settings.view_options().trails and window.settings.speed() == 2000
     window.restore_defaults()
-    assert not window.model.options.trails and window.model.speed == 20
+    assert not window.model.options.trails and window.model.speed == DEFAULT_SPEED
     assert not window.settings.view_options().trails
 
 

@@ -10,7 +10,7 @@ from engine import presets
 from engine.config import apply_overrides
 from engine.metrics import neuron_metrics
 from engine.trainer import train
-from featlearn_gui.model import AppModel, Run
+from featlearn_gui.model import DEFAULT_SPEED, AppModel, Run
 from featlearn_gui.panels._plotting import nice_ceiling, steady_range
 from featlearn_gui.panels.certificate_panel import CertificatePanel
 from featlearn_gui.panels.time_plot_panel import TimePlotPanel
@@ -38,7 +38,7 @@ def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_
     model, (loss, far, captured, decay, _span, certificate) = make_panels(qtbot, history)
     model.set_index(7)
     for panel in (loss, decay, far, captured, certificate):
-        panel.throttle.flush()
+        panel.draw_frame()
     curve = loss._curves[(0, 0)][0]
     x, y = curve.xData, curve.yData  # the data, not its log10 on screen
     np.testing.assert_array_equal(x, history.steps)
@@ -52,7 +52,7 @@ def test_plots_show_the_history_and_a_cursor_at_the_step_on_screen(qtbot, small_
 def test_span_plot_marks_the_stages_and_says_why_it_draws_nothing_in_three_dimensions(qtbot, small_config):
     three_stage = train(apply_overrides(presets.load("high-dim"), ["optim.steps=40", "record.every=20"]))
     model, (*_plots, span, _certificate) = make_panels(qtbot, three_stage)
-    span.throttle.flush()
+    span.draw_now()
     line, ends = span._curves[(0, 0)]
     share = [neuron_metrics(s.student_w, s.student_a, three_stage.teacher, True).span_share
              for s in map(three_stage.snapshot, range(len(three_stage)))]
@@ -62,7 +62,7 @@ def test_span_plot_marks_the_stages_and_says_why_it_draws_nothing_in_three_dimen
     assert share[0] < 0.5 < 0.99 < share[1]
     assert not span.plots[0].titleLabel.isVisible()
     model.runs[0] = Run("paper", train(small_config()), status="finished")  # d = k = 3
-    span.throttle.flush()
+    span.draw_now()
     assert all(len(item.xData or []) == 0 for item in span._curves.get((0, 0), []))
     assert span.plots[0].titleLabel.isVisible() and "1 by construction" in span.plots[0].titleLabel.text
 
@@ -88,7 +88,7 @@ def test_every_plot_draws_one_curve_per_run_in_the_runs_colours(qtbot, small_con
     short, other = train(small_config()), train(small_config("optim.lr=0.25", "optim.steps=100"))
     model, (loss, far, captured, decay, _span, _certificate) = make_panels(qtbot, short, other)
     for panel in (loss, far, captured, decay):
-        panel.throttle.flush()
+        panel.draw_frame()
         for p in range(len(panel.plots)):
             first, second = panel._curves[(p, 0)], panel._curves[(p, 1)]
             assert first[0].opts["pen"].color().name() == "#000000"
@@ -112,7 +112,7 @@ def test_a_few_hundred_repaints_of_every_plot(qtbot, small_config):
     for frame in range(300):
         model.set_index(frame % model.count)
         for panel in panels:
-            panel.throttle.flush()
+            panel.draw_frame()
             panel.canvas.repaint()
     assert model.index == 299 % model.count
 
@@ -120,7 +120,7 @@ def test_a_few_hundred_repaints_of_every_plot(qtbot, small_config):
 def test_far_mass_on_a_log_axis_never_plots_zero(qtbot, small_config):
     history = train(small_config())
     model, (_loss, far, *_rest) = make_panels(qtbot, history)
-    far.throttle.flush()
+    far.draw_frame()
     y = far._curves[(0, 0)][0].yData
     assert (y > 0).all() and len(y) == len(history)
 
@@ -133,23 +133,25 @@ def test_settings_read_back_with_types_and_survive_bad_values(settings, tmp_path
     raw.setValue("view/trails", "maybe")
     raw.setValue("view/trail_length", "many")
     raw.setValue("view/certificate", "sometimes")
-    raw.setValue("playback/speed", 7)
+    raw.setValue("playback/speed", 7)  # the old steps-per-frame key: dropped, not converted
     raw.setValue("experiment/last_preset", "gone")
     raw.setValue("files/recent", "{not json")
     raw.sync()
     bad = Settings(QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat))
     options = bad.view_options()
     assert options.certificate == "off" and isinstance(options.trails, bool) and options.trail_length >= 1
-    assert bad.speed() == 20 and bad.last_preset() == "paper" and bad.recent_files() == []
+    assert bad.speed() == DEFAULT_SPEED and bad.last_preset() == "paper" and bad.recent_files() == []
+    bad.sync()
+    assert not QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat).contains("playback/speed")
     settings.set_view_options(options.__class__(trails=True, trail_length=12, certificate="live"))
-    settings.set_speed(200)
-    assert settings.view_options().trails and settings.view_options().trail_length == 12 and settings.speed() == 200
+    settings.set_speed(2000)
+    assert settings.view_options().trails and settings.view_options().trail_length == 12 and settings.speed() == 2000
     settings.restore_defaults()
-    assert not settings.view_options().trails and settings.speed() == 20
+    assert not settings.view_options().trails and settings.speed() == DEFAULT_SPEED
 
 
 def test_a_shown_panel_dies_with_its_last_reference_not_later_in_the_garbage_collector(qtbot, small_config):
-    # A panel kept alive only by a reference cycle (its redraw throttle holding its bound method) stayed on screen
+    # A panel kept alive only by a reference cycle (e.g. a timer holding its bound method) stayed on screen
     # after its owner let go, until the cyclic GC destroyed it at a random moment: inside its own paint event, or
     # from the training thread. Both crash Qt ("Fatal Python error: Segmentation fault" in GraphicsView.paintEvent).
     import gc
@@ -164,7 +166,8 @@ def test_a_shown_panel_dies_with_its_last_reference_not_later_in_the_garbage_col
             panel = make(model)
             panel.show()
             model.runs.append(Run("run", history, status="finished"))
-            qtbot.wait(20)  # redraws requested and run: the throttle has held its callback
+            panel.draw_frame()
+            qtbot.wait(20)
             ref = weakref.ref(panel)
             del panel, model
             assert ref() is None, f"{type(ref()).__name__} outlived its last reference"

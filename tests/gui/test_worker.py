@@ -1,146 +1,200 @@
-"""The training thread on its own: budgets, stop conditions, failures, throttled notifications, prompt stopping."""
+"""Training in its own process: pacing, stop conditions, failures, a process killed from outside, resuming, and
+nothing left behind (no process, no shared-memory file) when runs are removed or windows close."""
 
 from __future__ import annotations
 
-import time
+import os
+import signal
+import threading
+from pathlib import Path
 
 import numpy as np
-import pytest
-from PySide6 import QtCore
 
-from engine.trainer import Trainer, train
-from featlearn_gui.worker import TrainingWorker
-
-
-class Listener(QtCore.QObject):
-    """A GUI-thread receiver, as the session is: counts notifications and acknowledges them."""
-
-    def __init__(self, worker: TrainingWorker) -> None:
-        super().__init__()
-        self.worker = worker
-        self.progress = 0
-        self.finished: list[str] = []
-        self.failed: list[str] = []
-        worker.progressed.connect(self._on_worker_progressed)
-        worker.run_finished.connect(self._on_worker_run_finished)
-        worker.run_failed.connect(self._on_worker_run_failed)
-
-    @QtCore.Slot()
-    def _on_worker_progressed(self) -> None:
-        self.worker.acknowledge()
-        self.progress += 1
-
-    @QtCore.Slot(str)
-    def _on_worker_run_finished(self, reason: str) -> None:
-        self.finished.append(reason)
-
-    @QtCore.Slot(str)
-    def _on_worker_run_failed(self, message: str) -> None:
-        self.failed.append(message)
+from engine.history import RunHistory
+from engine.trainer import train
+from featlearn_gui.worker_pool import shared_prefix
 
 
-@pytest.fixture
-def make_worker(small_config):
-    workers = []
-
-    def make(*overrides: str, max_steps: int = 400, threshold: float = 0.0):
-        trainer = Trainer(small_config(*overrides))
-        history = trainer.new_history()
-        worker = TrainingWorker(trainer, history, max_steps, threshold)
-        listener = Listener(worker)
-        workers.append(worker)
-        worker.start()
-        return worker, history, listener
-
-    yield make
-    for worker in workers:
-        assert worker.stop(1000)
+def shared_files() -> list[Path]:
+    return sorted(Path("/dev/shm").glob(shared_prefix() + "*")) if Path("/dev/shm").is_dir() else []
 
 
-def test_free_running_matches_the_headless_engine(qtbot, make_worker, small_config):
-    worker, history, listener = make_worker()
-    worker.set_free_running(True)
-    qtbot.waitUntil(lambda: bool(listener.finished), timeout=10000)
+def driver_of(window):
+    return window.session.drivers[window.model.selected]
+
+
+def test_max_speed_matches_the_headless_engine(qtbot, window, small_config, train_to):
+    train_to(window, 400)
     reference = train(small_config())
+    history = window.model.history
     np.testing.assert_array_equal(history.steps, reference.steps)
     np.testing.assert_allclose(history.view()["student_w"], reference.view()["student_w"])
-    assert "400" in listener.finished[0]
+    assert "400" in window.model.message
 
 
-def test_a_budget_trains_that_many_steps_and_then_waits(qtbot, make_worker):
-    worker, history, listener = make_worker()
-    worker.grant(60)
-    qtbot.waitUntil(lambda: worker.idle and worker.step == 60)
-    with qtbot.assertNotEmitted(worker.progressed, wait=100):
-        pass  # no budget left: nothing trains
-    assert history.steps[-1] == 60
+def test_the_derived_metrics_come_from_the_training_process_and_match_the_engine(qtbot, window, train_to):
+    from engine.metrics import history_metrics
+
+    train_to(window, 200)
+    run = window.model.selected
+    expected = history_metrics(run.history)
+    assert run.metrics is run.history.metrics  # shared beside the history, not recomputed here
+    np.testing.assert_allclose(run.metrics.far_mass, expected["far_mass"], atol=1e-12)
+    np.testing.assert_allclose(run.metrics.captured, expected["captured"], atol=1e-12)
+
+
+def test_a_paced_run_trains_to_its_target_and_waits(qtbot, window):
+    worker = driver_of(window).worker
+    worker.pace(60)
+    qtbot.waitUntil(lambda: worker.step == 60, timeout=15000)
+    qtbot.wait(200)
+    assert window.model.selected.last_step == 60  # no target left: nothing trains
     worker.grant_snapshot()
     qtbot.waitUntil(lambda: worker.step == 80)
 
 
-def test_hold_forgets_the_unspent_budget(qtbot, make_worker):
-    worker, history, listener = make_worker("student.width=400", max_steps=100_000)
-    worker.grant(100_000)
-    qtbot.waitUntil(lambda: worker.step >= 20)
-    worker.hold()
-    step = worker.step
-    qtbot.waitUntil(lambda: worker.idle)
-    assert worker.step <= step + 20  # at most the snapshot in progress
-
-
-def test_loss_threshold_stops_the_run(qtbot, make_worker, small_config):
+def test_loss_threshold_stops_the_run(qtbot, window, small_config):
     losses = train(small_config()).view()["loss"]
-    worker, history, listener = make_worker(threshold=float(losses[5]))
-    worker.set_free_running(True)
-    qtbot.waitUntil(lambda: bool(listener.finished))
-    assert history.steps[-1] == 100 and "threshold" in listener.finished[0]
+    window.model.loss_threshold = float(losses[5])
+    window.session.train_to(400)
+    qtbot.waitUntil(lambda: window.model.status == "finished", timeout=15000)
+    assert window.model.selected.last_step == 100 and "threshold" in window.model.message
 
 
-def test_divergence_is_reported_with_its_step_and_the_history_is_kept(qtbot, make_worker):
-    worker, history, listener = make_worker("optim.lr=400")
-    worker.set_free_running(True)
-    qtbot.waitUntil(lambda: bool(listener.failed), timeout=10000)
-    assert "diverged at step" in listener.failed[0]
+def test_divergence_is_reported_with_its_step_and_the_history_is_kept(qtbot, window, small_config):
+    window.session.restart(window.model.selected, small_config("optim.lr=400"))
+    window.session.train_to(400)
+    qtbot.waitUntil(lambda: window.model.status == "failed", timeout=15000)
+    assert "diverged at step" in window.model.message
+    history = window.model.history
     assert len(history) >= 1 and np.isfinite(history.view()["loss"]).all()
-    assert worker.idle
 
 
-def test_notifications_are_throttled_and_latest_wins(qtbot, make_worker):
-    worker, history, listener = make_worker("record.every=1", max_steps=3000)
-    started = time.perf_counter()
-    worker.set_free_running(True)
-    qtbot.waitUntil(lambda: bool(listener.finished), timeout=20000)
-    elapsed = time.perf_counter() - started
-    assert len(history) == 3001
-    assert listener.progress <= 60 * elapsed + 3  # ≤ 60 Hz (plus the final announcements)
+def test_a_killed_training_process_fails_its_run_and_the_recovery_copy_keeps_what_was_trained(qtbot, window):
+    window.model.max_steps = 1_000_000
+    window.model.speed = 0
+    window.model.playing = True
+    qtbot.waitUntil(lambda: window.model.count > 5, timeout=15000)
+    process = driver_of(window).worker.worker.process
+    os.kill(process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.model.status == "failed", timeout=5000)
+    assert "training process ended unexpectedly" in window.model.message
+    assert window.isVisible()
+    count = window.model.count
+    [copy] = window.recovery.keep()
+    assert len(RunHistory.load(copy)) == count >= 5
+    assert not shared_files()
 
 
-def test_stop_ends_the_thread_within_a_second_while_training(qtbot, make_worker):
-    worker, history, listener = make_worker(max_steps=10_000_000)
-    worker.set_free_running(True)
-    qtbot.waitUntil(lambda: len(history) > 3)
-    started = time.perf_counter()
-    assert worker.stop(1000)
-    assert time.perf_counter() - started < 1.0
-    assert not worker.isRunning()
+def test_removing_a_run_and_closing_the_window_leave_no_shared_file(qtbot, open_window):
+    from featlearn_gui.comparisons import file as comparison
+
+    win = open_window(comparison.builtin("relu-vs-centered"))
+    win.session.train_to(100)
+    qtbot.waitUntil(lambda: all(run.done for run in win.model.runs), timeout=20000)
+    assert not shared_files()  # removed as soon as both processes mapped them
+    win.session.remove(win.model.runs[1])
+    assert len(win.model.runs) == 1 and len(win.session.drivers) == 1
+    win.close()
+    assert not win.session.drivers and not shared_files()
 
 
-def test_while_a_session_trains_the_garbage_collector_runs_only_in_the_gui_thread(qtbot, window):
-    # Automatic collection runs in whichever thread allocates: the training thread would destroy Qt objects.
-    import gc
+def test_a_run_resumed_from_its_file_continues_exactly(qtbot, window, small_config, tmp_path, train_to):
+    train_to(window, 200)
+    path = tmp_path / "half.npz"
+    window.model.history.save(path)
+    assert window.files.open_path(path)
+    assert window.model.selected.last_step == 200
+    window.model.max_steps = None
+    train_to(window, 400)
+    reference = train(small_config())
+    np.testing.assert_allclose(window.model.history.view()["student_w"], reference.view()["student_w"])
 
-    assert window.session.drivers and not gc.isenabled()
-    garbage = []
-    garbage.append(garbage)  # a cycle only the collector can free
-    del garbage
-    before = gc.get_count()[0]
-    threshold = gc.get_threshold()
-    gc.set_threshold(min(threshold[0], 100), *threshold[1:])  # an idle window allocates little: don't wait for 700
-    try:
-        window.session.train_to(100)
-        qtbot.waitUntil(lambda: window.model.status == "finished", timeout=10000)
-        qtbot.waitUntil(lambda: gc.get_count()[0] < before, timeout=2000)  # collected on the GUI's frame clock
-    finally:
-        gc.set_threshold(*threshold)
-    window.session.shutdown()
-    assert gc.isenabled()
+
+def test_a_run_continued_past_its_planned_end_grows_its_shared_history(qtbot, window, train_to):
+    capacity = window.model.history.capacity
+    steps = 20 * (capacity + 5)
+    train_to(window, steps, timeout=30000)
+    history = window.model.history
+    assert history.capacity > capacity and history.steps[-1] == steps
+    assert np.all(np.diff(history.steps) == 20)
+    assert not shared_files()
+
+
+def test_a_device_error_fails_the_job_naming_the_step(small_config, monkeypatch):
+    """The training process's own loop, run here in a thread: a device error (e.g. CUDA out of memory) ends
+    training with a message naming the step, and the history up to there stays."""
+    from multiprocessing import Pipe
+
+    from engine.objective import PopulationObjective
+    from featlearn_gui.shared_history import share
+    from featlearn_gui.training_process import Job
+
+    history, _note = share(train(small_config(), until=60), shared_prefix() + "test.g0")
+    ours, theirs = Pipe()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(PopulationObjective, "value_and_grad", broken)
+    job = Job(theirs, 1, history.config, history.teacher, history.block.path, history.block.layout, len(history),
+              400, 0.0)
+    thread = threading.Thread(target=job.run)
+    thread.start()
+    ours.send(("pace", 1, 0, True))
+    messages = []
+    while not any(m[1] == "failed" for m in messages):
+        assert ours.poll(10)
+        messages.append(ours.recv())
+    ours.send(("stop", 1))
+    thread.join(5)
+    history.block.unlink()
+    [failed] = [m for m in messages if m[1] == "failed"]
+    assert "step 60" in failed[2] and "out of memory" in failed[2]
+    assert len(history) == 4
+
+
+def test_the_training_process_imports_no_qt(window):
+    """A spawned training process imports torch and the engine, never the GUI toolkit."""
+    worker = driver_of(window).worker.worker
+    with open(f"/proc/{worker.process.pid}/maps") as maps:
+        mapped = maps.read()
+    assert "libtorch" in mapped and "Qt6" not in mapped
+
+
+def test_without_room_in_dev_shm_the_history_is_shared_through_a_file_in_the_cache(small_config, tmp_path,
+                                                                                   monkeypatch):
+    from featlearn_gui import shared_history
+
+    monkeypatch.setattr(shared_history, "SHM", tmp_path / "no-shm")  # as on macOS, or a full Docker /dev/shm
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = train(small_config(), until=60)
+    history, note = shared_history.share(source, shared_prefix() + "fallback.g0")
+    assert history.block.path.parent == tmp_path / "cache" / "featlearn" / "shared"
+    assert "/dev/shm lacks room" in note and str(tmp_path / "cache") in note
+    np.testing.assert_array_equal(history.view()["student_w"], source.view()["student_w"])
+    history.block.unlink()
+
+
+def test_a_recorded_run_that_cannot_continue_here_opens_read_only(qtbot, window, small_config):
+    from engine.initial import Teacher
+
+    source = train(small_config(), until=60)
+    foreign = RunHistory(source.config, Teacher(-source.teacher.w, source.teacher.a))  # not the config's teacher
+    for i in range(len(source)):
+        foreign.append(source.snapshot(i))
+    run = window.session.replace(window.model.selected, window.session.make_run(foreign, "foreign"))
+    qtbot.waitUntil(lambda: run.status == "loaded", timeout=15000)
+    assert "cannot be continued here" in run.message and run.device == "none (read only)"
+    assert run.count == 4
+
+
+def test_a_window_starts_at_most_its_cap_of_training_processes(qtbot, open_window, monkeypatch):
+    from featlearn_gui import session
+    from featlearn_gui.comparisons import file as comparison
+
+    monkeypatch.setattr(session, "MAX_PROCESSES", 1)
+    win = open_window(comparison.builtin("relu-vs-centered"))
+    first, second = win.model.runs
+    assert len(win.session.drivers) == 1 and first in win.session.drivers
+    assert second.status == "loaded" and "at most 1 runs at once" in second.message
