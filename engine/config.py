@@ -420,7 +420,10 @@ def dumps(cfg: RunConfig) -> str:
 
 
 def save(cfg: RunConfig, path: str | Path) -> None:
-    Path(path).write_text(dumps(cfg), encoding="utf-8")
+    """Write the config as TOML, atomically (a full disk leaves any earlier file as it was)."""
+    from . import atomic
+
+    atomic.write_bytes(path, dumps(cfg).encode("utf-8"))
 
 
 # --- overrides ----------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from . import config as config_mod
 from .config import RunConfig
 from .initial import Teacher
@@ -148,8 +149,9 @@ class RunHistory:
 
     # --- run file -------------------------------------------------------------------------------------------
 
-    def save(self, path: str | Path) -> None:
-        """Write the run file (exactly RUN_KEYS) atomically: a temporary file moved into place."""
+    def save(self, path: str | Path, mode: int | None = None) -> None:
+        """Write the run file (exactly RUN_KEYS) atomically: a temporary file moved into place (engine.atomic);
+        `mode`: its permissions (default: as open() gives them)."""
         path = Path(path)
         if not len(self):
             raise ValueError("a run with no snapshots cannot be saved: a run file holds at least step 0")
@@ -161,13 +163,8 @@ class RunHistory:
             "teacher_a": self.teacher.a,
             **data,
         }
-        tmp = path.with_name(path.name + ".part")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})  # type: ignore[arg-type]
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic.atomic_path(path, mode=mode) as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, **{k: arrays[k] for k in RUN_KEYS})  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path) -> RunHistory:

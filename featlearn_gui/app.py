@@ -139,6 +139,8 @@ def _offer_recovery(window) -> None:
         if restored.restore_runs(kept):
             restored.show()
             window.compare_menu.windows.append(restored)
+            recovery.hand_over(kept, restored.recovery)  # the old copies go once the new ones exist
+            return
     recovery.discard(kept)
 
 

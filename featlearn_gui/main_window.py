@@ -86,6 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_docks()
         self.status_bits = StatusBits(self.model, self.statusBar())
         self.recovery = RecoveryKeeper(self.model, self)
+        self.recovery.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build_menus()
         self.compare_menu = CompareMenu(self)
         self.sweep_menu = SweepMenu(self, self.menuBar().actions()[0].menu(), self.sweep_anchor)

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .. import atomic
 from ..history import RunHistory
 from .grid import Sweep, SweepError
 from .task import DIVERGED, FAILED, OK
@@ -50,15 +51,6 @@ def format_cell(value: Any) -> str:
     if isinstance(value, float):
         return "nan" if math.isnan(value) else repr(value)
     return str(value).replace(",", ";").replace("\n", " ").replace('"', "'")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -101,7 +93,7 @@ class ResultsDir:
     def create(self) -> None:
         """Make the directory and runs/, and keep a copy of the sweep file there."""
         (self.root / RUNS).mkdir(parents=True, exist_ok=True)
-        write_atomic(self.root / SWEEP_COPY, self.sweep.text.encode("utf-8"))
+        atomic.write_bytes(self.root / SWEEP_COPY, self.sweep.text.encode("utf-8"))
 
     def is_done(self, config_hash: str) -> bool:
         """A run is done when its row says ok or diverged and its run file exists; failed runs run again."""
@@ -121,7 +113,7 @@ class ResultsDir:
         writer = csv.DictWriter(out, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        write_atomic(self.csv_path, out.getvalue().encode("utf-8"))
+        atomic.write_bytes(self.csv_path, out.getvalue().encode("utf-8"))
 
     def counts(self) -> dict[str, int]:
         statuses = [r.get("status") for r in self.rows.values() if r["config_hash"] in self.order]

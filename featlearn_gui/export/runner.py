@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import atomic
+
 from .frames import FramePlan, plan_frames
 from .job import ExportCancelled, ExportError, ExportInputError, ExportJob, check_writable
 from .render import FrameRenderer, Run
-from .writers import ThreadedSink, atomic_file, open_sink
+from .writers import GIF_MAX_BYTES, ThreadedSink, atomic_file, gif_bytes, open_sink
 
 
 def check_steps(job: ExportJob, runs: list[Run]) -> None:
@@ -25,6 +27,20 @@ def check_steps(job: ExportJob, runs: list[Run]) -> None:
     if first is not None and first > end:
         shown = first if job.steps[1] == first else f"{first}:{'' if job.steps[1] is None else job.steps[1]}"
         raise ExportInputError(f"--steps {shown} starts after the end of the run (its last step is {end})")
+
+
+def check_gif_size(job: ExportJob, frames: int, runs: int) -> None:
+    """Refuse, before rendering, a GIF whose frames would not fit the memory it may hold (writers.GIF_MAX_BYTES)."""
+    if job.kind != "gif":
+        return
+    w, h = job.frame_size
+    need = gif_bytes(frames, (w * runs, h))
+    if need > GIF_MAX_BYTES:
+        raise ExportInputError(
+            f"--frames {frames}: a GIF of {frames} frames of {w * runs}x{h} pixels holds {need / 2**30:.1f} GiB "
+            f"while it is written (limit {GIF_MAX_BYTES / 2**30:.0f} GiB); give fewer --frames, a smaller --size, "
+            "or export an .mp4"
+        )
 
 
 def frame_plan(job: ExportJob, runs: list[Run]) -> FramePlan:
@@ -52,6 +68,7 @@ class AnimationExport:
         check_writable(job.target())
         self.job, self.runs = job, runs
         self.plan = frame_plan(job, runs)
+        check_gif_size(job, len(self.plan), len(runs))
         self.renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
                                       captions=job.captions)
         self.sink = ThreadedSink(open_sink(job.kind, job.target(), job.fps))
@@ -109,6 +126,7 @@ def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Calla
     from PIL import Image
 
     check_writable(job.out)
+    atomic.remove_stale_parts(job.out)
     plan = frame_plan(job, runs)
     renderer = FrameRenderer(runs, job.frame_size, job.content, job.renderer, job.overlay, options,
                              captions=job.captions)
@@ -126,6 +144,7 @@ def export_image(job: ExportJob, runs: list[Run], options=None, cancelled: Calla
 def export_static(job: ExportJob, runs: list[Run]) -> Path:
     """Plots (SVG/PDF/PNG), CSV or the run file: no Qt involved, so safe to call from a worker thread."""
     check_writable(job.out)
+    atomic.remove_stale_parts(job.out)
     check_steps(job, runs)
     if job.kind == "csv":
         from .data import write_csv
