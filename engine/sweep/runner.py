@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from .cluster import dask_client, default_workers, worker_threads
 from .grid import Sweep, SweepPoint
-from .results import ResultsDir
+from .identity import sweep_identity
+from .results import ResultsDir, SweepWriteError
 from .task import DIVERGED, FAILED, OK, TaskResult, one_line, run_point, warm_up
 
 POLL_S = 0.05  # how often the client looks for finished runs and for a stop request
@@ -81,15 +82,23 @@ def run_sweep(
     `settings`: Dask config for the run (default `cluster.LOCAL_SETTINGS`).
     """
     results = ResultsDir(out, sweep)
-    results.read()
-    todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
-    report = SweepReport(total=len(sweep.points), skipped=len(sweep.points) - len(todo))
-    if not todo:
-        results.create()
-        return report
-    stream = stream or sys.stderr
-    with dask_client(workers or default_workers(len(todo)), scheduler, settings) as client:
-        results.create()
+    identity = sweep_identity(sweep)
+    results.read(identity)  # refuse a folder that cannot work before anything is created
+    with results.lock():  # one sweep per folder: a second one is refused until this one ends
+        results.read(identity)  # again: what is there now is what counts
+        todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
+        report = SweepReport(total=len(sweep.points), skipped=len(sweep.points) - len(todo))
+        results.create(identity)
+        if todo:
+            _run(results, todo, report, workers, scheduler, settings, quiet, stop, on_progress, on_start, task,
+                 stream or sys.stderr)
+    return report
+
+
+def _run(results, todo, report, workers, scheduler, settings, quiet, stop, on_progress, on_start, task, stream):
+    # Never more workers than runs: each is a process that imports torch (a few hundred MB).
+    workers = min(workers or default_workers(len(todo)), len(todo))
+    with dask_client(workers, scheduler, settings) as client:
         client.run(warm_up, on_error="ignore")  # every worker imports torch and the engine now, not in its first run
         if on_start is not None:
             on_start(report, worker_threads(client))
@@ -100,9 +109,12 @@ def run_sweep(
         except KeyboardInterrupt:
             loop.cancel()
             raise SweepInterrupted(report) from None
+        except SweepWriteError as exc:
+            loop.cancel()
+            exc.report = report
+            raise
         finally:
             bar.close()
-    return report
 
 
 class _Loop:
