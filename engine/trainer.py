@@ -162,8 +162,8 @@ class Trainer:
         check_every_step = self.device.type == "cpu"
         while self.step <= until:
             lam = self.weight_decay_now()
-            loss, grad_W, grad_a = self._value_and_grad()
             record = self._is_record_step(self.step, until)
+            loss, grad_W, grad_a = self._value_and_grad(precise=record)
             if not (check_every_step or record):
                 self._update(grad_W, grad_a, lam)
                 self.step += 1
@@ -186,9 +186,12 @@ class Trainer:
         advice = initial_state_advice(self.config) if self.step == 0 else None
         return Diverged(self.step, loss, self.config.optim.lr, advice)
 
-    def _value_and_grad(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """This step's loss and gradients: on all the training data, or on this step's batch."""
+    def _value_and_grad(self, precise: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This step's loss and gradients: on all the training data, or on this step's batch; `precise` (a
+        recorded step) asks the population objective for a loss exact to ~1e-9 relative."""
         if self.batches is None:
+            if isinstance(self.objective, PopulationObjective):
+                return self.objective.value_and_grad(self.W, self.a, precise=precise)
             return self.objective.value_and_grad(self.W, self.a)
         X, y = self.batches.at(self.step)
         return samples_value_and_grad(X, y, self.W, self.a, self.config.model.activation)
