@@ -50,6 +50,16 @@ def initial_state_advice(cfg: RunConfig) -> str:
     return f"the initial state overflows {cfg.dtype}: lower {scales}"
 
 
+def weight_decay_advice(cfg: RunConfig, lam: float) -> str | None:
+    """When the decay itself explodes: each step multiplies the weights by 1 − lr·λ, which grows once lr·λ > 2,
+    whatever the loss does; a smaller optim.lr would be the wrong advice only in name."""
+    product = cfg.optim.lr * lam
+    if math.isfinite(product) and product <= 2.0:
+        return None
+    return (f"optim.lr x the weight decay is {product:.3g} > 2, so each step's decay (1 - lr x lambda) itself "
+            f"explodes: lower optim.weight_decay (now {cfg.optim.weight_decay:g})")
+
+
 def weight_decay_at(cfg: RunConfig, step: int) -> float:
     """λ(t): weight_decay · decay_factor^⌊t / decay_every⌋, floored at weight_decay_min."""
     o = cfg.optim
@@ -184,6 +194,7 @@ class Trainer:
 
     def _diverged(self, loss: float) -> Diverged:
         advice = initial_state_advice(self.config) if self.step == 0 else None
+        advice = advice or weight_decay_advice(self.config, self.weight_decay_now())
         return Diverged(self.step, loss, self.config.optim.lr, advice)
 
     def _value_and_grad(self, precise: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -48,7 +48,7 @@ def dask_client(
     `settings` replaces LOCAL_SETTINGS (the benchmark uses it to measure the nanny's default).
     """
     with dask.config.set(LOCAL_SETTINGS if settings is None else settings):
-        if scheduler:
+        if scheduler is not None:
             with _remote(scheduler) as client:
                 yield client
             return

@@ -26,7 +26,7 @@ from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 from tqdm import tqdm
 
-from .cluster import dask_client, default_workers, worker_threads
+from .cluster import check_scheduler, dask_client, default_workers, worker_threads
 from .grid import Sweep, SweepPoint
 from .identity import sweep_identity
 from .results import ResultsDir, SweepWriteError
@@ -81,6 +81,8 @@ def run_sweep(
     `on_start(report, threads)` is called once the cluster answers, `on_progress(report, running)` as runs finish.
     `settings`: Dask config for the run (default `cluster.LOCAL_SETTINGS`).
     """
+    if scheduler is not None:
+        check_scheduler(scheduler)  # before anything is created: a wrong address is one line, within seconds
     results = ResultsDir(out, sweep)
     identity = sweep_identity(sweep)
     results.read(identity)  # refuse a folder that cannot work before anything is created
