@@ -302,9 +302,9 @@ def _member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: st
         if f.tell() + nbytes != info.file_size:
             raise _corrupt(path, key, f"declares {nbytes} bytes of data but the file holds {info.file_size - f.tell()}")
         array = np.empty(found, dtype=dtype, order="F" if fortran else "C")
-        view, filled = memoryview(array.reshape(-1, order="A").view(np.uint8)), 0
+        view, filled = memoryview(array.reshape(-1, order="A").view(np.uint8)), 0  # type: ignore[arg-type]
         while filled < nbytes:
-            got = f.readinto(view[filled:])
+            got = f.readinto(view[filled:])  # type: ignore[attr-defined]
             if not got:
                 raise _corrupt(path, key, "ends before its data does")
             filled += got

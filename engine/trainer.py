@@ -54,10 +54,12 @@ def weight_decay_advice(cfg: RunConfig, lam: float) -> str | None:
     """When the decay itself explodes: each step multiplies the weights by 1 − lr·λ, which grows once lr·λ > 2,
     whatever the loss does; a smaller optim.lr would be the wrong advice only in name."""
     product = cfg.optim.lr * lam
-    if math.isfinite(product) and product <= 2.0:
+    # A weight decay above 1 is the mistake itself; with a modest one and a huge step, the step is to blame.
+    if lam <= 1.0 or (math.isfinite(product) and product <= 2.0):
         return None
     return (f"optim.lr x the weight decay is {product:.3g} > 2, so each step's decay (1 - lr x lambda) itself "
-            f"explodes: lower optim.weight_decay (now {cfg.optim.weight_decay:g})")
+            f"explodes: lower optim.weight_decay (now {cfg.optim.weight_decay:g}) below 2 / optim.lr = "
+            f"{2 / cfg.optim.lr:.3g}")
 
 
 def weight_decay_at(cfg: RunConfig, step: int) -> float:

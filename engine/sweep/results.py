@@ -15,6 +15,7 @@ import io
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 HASH = re.compile(r"[0-9a-f]{16}")
 
 
-def row_is_whole(row: dict[str, str | None]) -> bool:
+def row_is_whole(row: Mapping[str, str | None]) -> bool:
     """Whether a row read back has a cell for every column of its header (a truncated line lacks its last ones)
     and a sound hash and status."""
     if None in row or None in row.values():  # csv's marks: None key, extra cells; None value, missing cells
