@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
 
@@ -176,3 +178,10 @@ def test_a_decay_that_explodes_blames_the_weight_decay(tmp_path, capsys):
                      "--out", str(out)]) == 3
     line = one_line(capsys.readouterr().err)
     assert "lower optim.weight_decay" in line and "smaller optim.lr" not in line
+
+
+def test_python_dash_m_reports_a_subcommands_bad_input_in_one_line(tmp_path):
+    """`python -m featlearn_gui.cli` runs the module as __main__: the sweep's InvalidInput must still be caught."""
+    done = subprocess.run([sys.executable, "-m", "featlearn_gui.cli", "sweep", "weight-decay", "--out",
+                           str(tmp_path / "o"), "--workers", "-1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--workers -1: expected 0" in one_line(done.stderr)
