@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -156,8 +158,17 @@ LOWER: dict[str, tuple[float, bool]] = {
     "optim.ridge": (0, True),
     "record.every": (1, True),
 }
-# torch seeds its generator with a 64-bit signed integer.
-UPPER: dict[str, float] = {"optim.decay_factor": 1.0, "teacher.min_angle_deg": 90.0, "seed": 2**63 - 1}
+# Steps are counted in 32-bit integers where they are shown (the app's step slider): 2**31 - 1, 68 years of
+# training at 1,000 steps per second.
+MAX_STEPS = 2**31 - 1
+# Every integer key fits a 64-bit signed integer (numpy and torch hold them so); torch seeds with one too.
+MAX_INT = 2**63 - 1
+UPPER: dict[str, float] = {
+    "optim.decay_factor": 1.0,
+    "teacher.min_angle_deg": 90.0,
+    "seed": MAX_INT,
+    "optim.steps": MAX_STEPS,
+}
 # Two teacher directions closer than this (modulo ± for even σ) are the same feature.
 SAME_DIRECTION_COS = 1.0 - 1e-12
 
@@ -174,8 +185,14 @@ def key_help(key: str) -> str:
     return "see README.md"
 
 
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, shortened when huge (a 400-digit integer is not worth 400 characters)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:24]}...{text[-8:]} ({len(text)} characters)"
+
+
 def _fail(key: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"{key} = {value!r} is not allowed: expected {allowed}")
+    raise ConfigError(f"{key} = {_shown(value)} is not allowed: expected {allowed}")
 
 
 def _check_scalar(key: str, value: Any) -> None:
@@ -324,6 +341,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             return int(value)
         if not isinstance(value, int):
             _fail(key, value, "an integer")
+        if not -MAX_INT <= value <= MAX_INT:
+            _fail(key, value, f"{key_help(key) if key in LOWER else 'an integer'} (and at most {MAX_INT})")
         return value
     if isinstance(default, str):
         if not isinstance(value, str):
@@ -382,18 +401,41 @@ def from_dict(data: dict[str, Any], base: RunConfig | None = None) -> RunConfig:
 
 def loads(text: str, source: str = "config") -> RunConfig:
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source} is not valid TOML: {exc}") from None
     return from_dict(data)
 
 
+# Config and sweep files are a few KB; anything larger is not one (and reading it whole could exhaust memory).
+MAX_TEXT_BYTES = 1 << 20
+
+
 def read_text(path: Path, what: str) -> str:
-    """The text of a file the user named, or a ConfigError saying why it cannot be read ("cannot read WHAT PATH")."""
+    """The text of a file the user named, or a ConfigError saying why it cannot be read ("cannot read WHAT PATH").
+
+    Only regular files up to MAX_TEXT_BYTES: a FIFO or a device would block or never end. A UTF-8 byte-order mark
+    (editors on Windows write one) is dropped.
+    """
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked on the open file itself.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"cannot read {what} {path}: not a regular file (a folder, pipe or device)")
+        if info.st_size > MAX_TEXT_BYTES:
+            raise ConfigError(f"cannot read {what} {path}: {info.st_size} bytes, more than a {what} holds "
+                              f"(limit {MAX_TEXT_BYTES >> 20} MiB)")
+        try:
+            data = f.read(MAX_TEXT_BYTES + 1)
+            return data.decode("utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"cannot read {what} {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def load(path: str | Path) -> RunConfig:
@@ -420,7 +462,10 @@ def dumps(cfg: RunConfig) -> str:
 
 
 def save(cfg: RunConfig, path: str | Path) -> None:
-    Path(path).write_text(dumps(cfg), encoding="utf-8")
+    """Write the config as TOML, atomically (a full disk leaves any earlier file as it was)."""
+    from . import atomic
+
+    atomic.write_bytes(path, dumps(cfg).encode("utf-8"))
 
 
 # --- overrides ----------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import torch
 
-from .kernels import TWO_PI
+from .kernels import TWO_PI, unit_rows
 
 # Entries (rows x neurons) per block on the CPU: 2^16 float64 = 512 KiB stays in L2. Measured at n = 20,000,
 # m = 50: blocks of 2^15 to 2^18 entries ran within 20 % of each other, whole (2^20) 3-5x slower. A GPU wants
@@ -62,8 +62,7 @@ def _phi_prime_(lib, Z, activation: str):
 
 def _offsets(lib, W, activation: str):
     """(q (m,), ŵ (m, d)): the per-neuron constant of σ and the unit directions (0 for a dead neuron)."""
-    r = lib.sqrt((W * W).sum(-1))
-    W_hat = W / lib.clip(r, float(np.finfo(np.float32).tiny), None)[:, None]
+    r, W_hat = unit_rows(W)  # exact for tiny norms (a norm of 1e-170 squares to 0)
     q = -INV_SQRT_2PI * r if activation == "relu_centered" else 0.0 * r
     return q, W_hat
 

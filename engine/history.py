@@ -10,6 +10,7 @@ grown buffer replaces the old one without touching it, so `view()` always return
 
 from __future__ import annotations
 
+import math
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from . import config as config_mod
 from .config import RunConfig
 from .initial import Teacher
@@ -151,9 +153,9 @@ class RunHistory:
 
     # --- run file -------------------------------------------------------------------------------------------
 
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path, mode: int | None = None) -> None:
         """Write the run file (exactly RUN_KEYS, and LINEAGE_KEYS for a branch) atomically: a temporary file moved
-        into place."""
+        into place (engine.atomic); `mode`: its permissions (default: as open() gives them)."""
         path = Path(path)
         if not len(self):
             raise ValueError("a run with no snapshots cannot be saved: a run file holds at least step 0")
@@ -169,32 +171,16 @@ class RunHistory:
         if self.lineage is not None:
             arrays.update(self.lineage.to_arrays())
             keys = RUN_KEYS + LINEAGE_KEYS
-        tmp = path.with_name(path.name + ".part")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, **{k: arrays[k] for k in keys})  # type: ignore[arg-type]
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic.atomic_path(path, mode=mode) as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, **{k: arrays[k] for k in keys})  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path) -> RunHistory:
-        """Read a run file; anything else (a foreign .npz, pickled content, a truncated file) is a RunFileError."""
+        """Read a run file; anything else (a foreign .npz, pickled content, a truncated file, a zip bomb) is a
+        RunFileError. Headers and declared sizes are checked against the config's bounds before any data is read
+        (see `read_arrays`)."""
         path = Path(path)
-        try:
-            # Our own file handle: np.load leaks its handle when the archive turns out to be corrupt.
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-                missing = [k for k in RUN_KEYS if k not in npz.files and k not in ADDED_KEYS]
-                if missing:
-                    raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
-                data = {k: npz[k] for k in RUN_KEYS + LINEAGE_KEYS if k in npz.files}
-        except RunFileError:
-            raise
-        except FileNotFoundError:
-            raise RunFileError(f"{path}: no such file") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library said
-            raise RunFileError(f"{path} is not a readable featlearn run file ({reason})") from None
+        data = read_arrays(path)
         return cls._from_arrays(path, data)
 
     @classmethod
@@ -225,6 +211,116 @@ class RunHistory:
                 )
             )
         return history
+
+
+def check_file(path: str | Path) -> RunConfig:
+    """Validate the run file at `path` as `RunHistory.load` does (every array, every value) and return its
+    config, without building the history; RunFileError if it is not a sound run file."""
+    path = Path(path)
+    data = read_arrays(path)
+    cfg = _check_header(path, data)
+    _check_arrays(path, data, cfg)
+    return cfg
+
+
+# --- reading a run file: every header and size checked before the data it announces is read --------------------
+
+HEADER_KEYS = ("schema", "config_toml")
+MAX_HEADER_BYTES = 1 << 20  # the schema and the config's TOML text: a few KB
+NPY_HEADER_MAX = 1 << 16  # an .npy header is a short dict literal
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of the run file at `path`, read member by member from its zip archive.
+
+    Before reading a member's data: it must be stored or deflated (not encrypted), its .npy header must be a plain
+    (non-object) dtype and the shape the config implies, and header + data must be exactly the size the archive
+    declares for it. The declared sizes are bounded by the config's own memory bound (MAX_HISTORY_BYTES), and
+    zipfile never inflates past a declared size, so a small file that would inflate to gigabytes is refused
+    before it is inflated.
+    """
+    try:
+        # Our own file handle: zipfile leaves it open when the archive turns out to be corrupt.
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                kind = "a plain .npy array" if f.seek(0) == 0 and f.read(6) == b"\x93NUMPY" else "not a zip archive"
+                raise RunFileError(f"{path} is not a featlearn run file ({kind})")
+            f.seek(0)
+            with zipfile.ZipFile(f) as archive:
+                return _read_members(path, archive)
+    except RunFileError:
+        raise
+    except FileNotFoundError:
+        raise RunFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RunFileError(f"{path} is a folder, not a run file") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+            RuntimeError, OverflowError, MemoryError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library said
+        raise RunFileError(f"{path} is not a readable featlearn run file ({reason[:200]})") from None
+
+
+def _read_members(path: Path, archive: zipfile.ZipFile) -> dict[str, np.ndarray]:
+    members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+    missing = [k for k in RUN_KEYS if k not in members and k not in ADDED_KEYS]
+    if missing:
+        raise RunFileError(f"{path} is not a featlearn run file: it lacks {', '.join(missing)}")
+    for key in RUN_KEYS:
+        info = members.get(key)
+        if info is None:
+            continue
+        if info.flag_bits & 0x1:
+            raise _corrupt(path, key, "is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _corrupt(path, key, f"uses zip compression method {info.compress_type}, not stored or deflated")
+    data = {key: _member(path, archive, members[key], key, None, MAX_HEADER_BYTES) for key in HEADER_KEYS}
+    cfg = _check_header(path, data)
+    data["step"] = _member(path, archive, members["step"], "step", None, MAX_HEADER_BYTES)
+    step = data["step"]
+    if step.ndim != 1 or len(step) == 0:
+        raise _corrupt(path, "step", f"has shape {step.shape}: a run file holds at least one snapshot")
+    shapes = _expected_shapes(cfg, len(step))
+    per_snapshot = cfg.student.width * (cfg.teacher.dim + 1) * 8
+    if len(step) * per_snapshot > 2 * config_mod.MAX_HISTORY_BYTES:
+        raise _corrupt(path, "step", f"declares {len(step)} snapshots, more than a run of this config may hold")
+    for key in RUN_KEYS[2:]:
+        if key != "step" and key in members:
+            data[key] = _member(path, archive, members[key], key, shapes[key], 2 * config_mod.MAX_HISTORY_BYTES)
+    return data
+
+
+def _expected_shapes(cfg: RunConfig, T: int) -> dict[str, tuple[int, ...]]:
+    m, d, k = cfg.student.width, cfg.teacher.dim, cfg.teacher.width
+    shapes = {"teacher_w": (k, d), "teacher_a": (k,), "student_w": (T, m, d), "student_a": (T, m)}
+    shapes.update({name: (T,) for name in SCALARS})
+    return shapes
+
+
+def _member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, shape, limit: int) -> np.ndarray:
+    """One .npy member: header checked (dtype, `shape` if given, size against the declared size), then read."""
+    if info.file_size > limit:
+        raise _corrupt(path, key, f"declares {info.file_size} bytes, more than a run file holds (limit {limit})")
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in read_header:
+            raise _corrupt(path, key, f"has .npy format version {version}")
+        found, fortran, dtype = read_header[version](f, max_header_size=NPY_HEADER_MAX)
+        if dtype.hasobject or dtype.kind not in "biufU":
+            raise _corrupt(path, key, f"has type {dtype}, which a run file does not hold")
+        if shape is not None and found != shape:
+            raise _corrupt(path, key, f"has shape {found}, expected {shape}")
+        nbytes = math.prod(found) * dtype.itemsize
+        if f.tell() + nbytes != info.file_size:
+            raise _corrupt(path, key, f"declares {nbytes} bytes of data but the file holds {info.file_size - f.tell()}")
+        array = np.empty(found, dtype=dtype, order="F" if fortran else "C")
+        view, filled = memoryview(array.reshape(-1, order="A").view(np.uint8)), 0  # type: ignore[arg-type]
+        while filled < nbytes:
+            got = f.readinto(view[filled:])  # type: ignore[attr-defined]
+            if not got:
+                raise _corrupt(path, key, "ends before its data does")
+            filled += got
+    return array
 
 
 # --- validation of a loaded run file: every key, before anything uses it ----------------------------------------
@@ -280,8 +376,9 @@ def _check_arrays(path: Path, data: dict[str, np.ndarray], cfg: RunConfig) -> No
 
 def _check_values(path: Path, data: dict[str, np.ndarray]) -> None:
     step = data["step"]
-    if step[0] < 0 or np.any(np.diff(step) <= 0):
-        raise _corrupt(path, "step", "must start at 0 or later and increase")
+    if step[0] < 0 or step[-1] > config_mod.MAX_STEPS or np.any(step[1:] <= step[:-1]):
+        raise _corrupt(path, "step", f"must start at 0 or later and increase, up to {config_mod.MAX_STEPS}")
+    data["step"] = step.astype(np.int64)  # uint64 steps below MAX_STEPS: the same numbers, signed
     if not np.isin(data["stage"], STAGES).all():
         raise _corrupt(path, "stage", f"must hold stages {', '.join(map(str, STAGES))}")
     if np.any(data["weight_decay"] < 0):

@@ -48,11 +48,59 @@ def _lib(u):
 
 
 def kappa(u, activation: str):
-    """κ(u) = E[σ(ŵᵀx)σ(v̂ᵀx)] for unit vectors with cosine u."""
+    """κ(u) = E[σ(ŵᵀx)σ(v̂ᵀx)] for unit vectors with cosine u.
+
+    From a cosine alone, √(1−u²) is taken as √((1−u)(1+u)), which keeps the digits 1 − u*u loses near ±1; the
+    vectors themselves say more there (`sine_and_angle`, used by the objective and `pair_kernel`).
+    """
     lib, u = _lib(u), _clip(u)
     alpha, beta, gamma = COEFFICIENTS[activation]
-    relu = (lib.sqrt(1.0 - u * u) + (math.pi - lib.arccos(u)) * u) / TWO_PI
+    relu = (lib.sqrt((1.0 - u) * (1.0 + u)) + (math.pi - lib.arccos(u)) * u) / TWO_PI
     return alpha * relu + beta * u + gamma
+
+
+def kappa_from_parts(u, sine, angle, activation: str):
+    """κ(u) given √(1−u²) (`sine`) and arccos u (`angle`) computed elsewhere, e.g. by `sine_and_angle`."""
+    alpha, beta, gamma = COEFFICIENTS[activation]
+    return alpha * (sine + (math.pi - angle) * u) / TWO_PI + beta * u + gamma
+
+
+# Above this |cosine| the Gram entry û·v̂ has lost the digits that √(1−u²) and arccos u need (1 − u is below
+# 1e-3, so ~3 of 16 digits are gone, and all of them for u within 1e-16 of ±1): take them from û − v̂ instead.
+NEAR = 0.999
+
+
+def sine_and_angle(rows, V, U):
+    """(√(1−U²), arccos U) for U = rows Vᵀ of unit rows, to float64's precision even when rows nearly coincide.
+
+    Where |u| > NEAR they come from the vectors by the half-angle form: with D = ‖û−v̂‖ and S = ‖û+v̂‖,
+    arccos u = 2·atan2(D, S) and √(1−u²) = sin θ = 2DS / (D² + S²), both exact to rounding at u = ±1.
+    """
+    lib = _lib(U)
+    sine, angle = lib.sqrt((1.0 - U) * (1.0 + U)), lib.arccos(U)
+    near = lib.abs(U) > NEAR
+    i, j = torch.nonzero(near, as_tuple=True) if lib is torch else np.nonzero(near)
+    if len(i):
+        x, y = rows[i], V[j]
+        D, S = _norm(lib, x - y), _norm(lib, x + y)
+        angle[i, j] = 2.0 * lib.arctan2(D, S)
+        sine[i, j] = 2.0 * D * S / (D * D + S * S)
+    return sine, angle
+
+
+def _norm(lib, x):
+    return lib.sqrt((x * x).sum(-1))
+
+
+def unit_rows(W):
+    """(‖w_j‖ (m,), ŵ_j (m, d)) for the rows of W, exact for any norm: rows are scaled by their largest entry
+    first, so a neuron of norm 1e-170 (whose squares underflow to 0) still gets a unit direction. A zero row
+    has norm 0 and direction 0."""
+    lib = _lib(W)
+    top = W.abs().amax(-1) if lib is torch else np.abs(W).max(-1)
+    scaled = W / lib.where(top > 0, top, 1.0)[:, None]
+    n = _norm(lib, scaled)
+    return top * n, scaled / lib.where(n > 0, n, 1.0)[:, None]
 
 
 def kappa_prime(u, activation: str):
@@ -73,19 +121,11 @@ def kappa_second(u, activation: str, cap: float = 1e12):
 
 def pair_kernel(w, v, activation: str):
     """K(w, v) = ‖w‖‖v‖ κ(ŵᵀv̂) for rows of w (m, d) and v (n, d) → (m, n); numpy or torch."""
-    lib = _lib(w)
-    nw = lib.linalg.norm(w, axis=1) if lib is np else torch.linalg.norm(w, dim=1)
-    nv = lib.linalg.norm(v, axis=1) if lib is np else torch.linalg.norm(v, dim=1)
-    wu = w / _safe(nw)[:, None]
-    vu = v / _safe(nv)[:, None]
-    return nw[:, None] * nv[None, :] * kappa(wu @ vu.T, activation)
-
-
-def _safe(norms):
-    # A neuron of zero norm has no direction; any unit-free placeholder works because its kernel row is 0.
-    if isinstance(norms, torch.Tensor):
-        return torch.clamp(norms, min=torch.finfo(norms.dtype).tiny)
-    return np.maximum(norms, np.finfo(norms.dtype).tiny)
+    nw, wu = unit_rows(w)
+    nv, vu = unit_rows(v)
+    U = _clip(wu @ vu.T)
+    sine, angle = sine_and_angle(wu, vu, U)
+    return nw[:, None] * nv[None, :] * kappa_from_parts(U, sine, angle, activation)
 
 
 def activation_fn(z, norms, activation: str):

@@ -7,7 +7,9 @@ teachers into one signed measure, c = (a_j‖w_j‖ ; −a_i*) on directions V =
     ∂L/∂a_j = ‖w_j‖ h_j,                              h = κ(V Vᵀ) c
     ∂L/∂w_j = a_j (s_j ŵ_j + t_j),                    s = ((κ − uκ')(V Vᵀ)) c,  t = κ'(V Vᵀ)(c ⊙ V).
 
-Only two (n × n) matrices are needed, √(1−u²) and arccos u, since κ_r − uκ_r' = √(1−u²)/2π. For large widths
+Only two (n × n) matrices are needed, √(1−u²) and arccos u, since κ_r − uκ_r' = √(1−u²)/2π. At recorded steps
+(`precise`), where directions nearly coincide both come from the vectors by the half-angle form
+(kernels.sine_and_angle), so the recorded loss of a converged run keeps its digits. For large widths
 they are built in row blocks that stay in cache: the step is memory-bound otherwise.
 
 `autograd_population_loss` and `AutogradEmpiricalObjective` are independent computations (autograd of the pairwise
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 
 from .empirical import EmpiricalObjective
-from .kernels import COEFFICIENTS, TWO_PI, KernelCoefficients, activation_fn, kappa
+from .kernels import COEFFICIENTS, TWO_PI, KernelCoefficients, activation_fn, kappa, sine_and_angle, unit_rows
 
 __all__ = ["AutogradEmpiricalObjective", "AutogradPopulationObjective", "EmpiricalObjective", "PopulationObjective"]
 
@@ -60,36 +62,43 @@ class PopulationObjective:
         self.use_numpy = like.device.type == "cpu" and m + k <= NUMPY_MAX_NEURONS
         self._m = m
 
-    def value_and_grad(self, W: torch.Tensor, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return (L, ∂L/∂W, ∂L/∂a) for students W (m, d), a (m,); L is a 0-d tensor on W's device."""
+    def value_and_grad(
+        self, W: torch.Tensor, a: torch.Tensor, precise: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Return (L, ∂L/∂W, ∂L/∂a) for students W (m, d), a (m,); L is a 0-d tensor on W's device.
+
+        `precise`: nearly coincident directions get √(1−u²) and arccos u from the half-angle form (see
+        `_block_sums`): a converged run's loss to ~1e-9 relative instead of ~1e-7, at about three times the cost
+        of a step. The trainer asks for it at recorded steps only.
+        """
         if W.shape[0] != self._m:
             self._buffers(W.shape[0])
         if self.use_numpy:  # zero-copy views: CPU tensors and numpy arrays share memory
             loss, gW, ga = _value_and_grad(
-                np, W.detach().numpy(), a.detach().numpy(), self.V.numpy(), self.c.numpy(), self.coef
+                np, W.detach().numpy(), a.detach().numpy(), self.V.numpy(), self.c.numpy(), self.coef, precise
             )
             return torch.tensor(loss, dtype=W.dtype), torch.from_numpy(gW), torch.from_numpy(ga)
-        return _value_and_grad(torch, W, a, self.V, self.c, self.coef)
+        return _value_and_grad(torch, W, a, self.V, self.c, self.coef, precise)
 
     def loss(self, W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-        return self.value_and_grad(W, a)[0]
+        """L, precisely (the value a snapshot records)."""
+        return self.value_and_grad(W, a, precise=True)[0]
 
 
-def _value_and_grad(lib, W, a, V, c, coef: KernelCoefficients):
+def _value_and_grad(lib, W, a, V, c, coef: KernelCoefficients, precise: bool = False):
     """The step's arithmetic, written once for numpy and torch (`lib`); V, c are the stacked buffers."""
     m = W.shape[0]
-    r = lib.sqrt((W * W).sum(-1))  # (m,)
-    W_hat = W / lib.clip(r, _TINY[W.dtype], None)[:, None]  # zero-norm neurons get direction 0, not NaN
+    r, W_hat = unit_rows(W)  # exact for tiny norms; zero-norm neurons get direction 0, not NaN
     V[:m] = W_hat
     c[:m] = a * r
-    h, s, t = _contract(lib, V, c, coef)
+    h, s, t = _contract(lib, V, c, coef, precise)
     loss = 0.5 * (c @ h)
     grad_a = r * h[:m]
     grad_W = a[:, None] * (t[:m] + s[:m, None] * W_hat)
     return loss, grad_W, grad_a
 
 
-def _contract(lib, V, c, coef: KernelCoefficients):
+def _contract(lib, V, c, coef: KernelCoefficients, precise: bool = False):
     """h = κ(U)c, s = (κ − uκ')(U)c, t = κ'(U)(c⊙V) for U = VVᵀ, built block by block.
 
     With R = √(1−U²), A = arccos U and g = Vᵀc, the ReLU kernel's pieces are κ_r'(U)(c⊙V) = g/2 − A(c⊙V)/2π
@@ -99,7 +108,7 @@ def _contract(lib, V, c, coef: KernelCoefficients):
     n = V.shape[0]
     cV = c[:, None] * V  # (n, d)
     rows = max(1, BLOCK_ELEMENTS // n)
-    parts = [_block_sums(lib, V[start : start + rows], V, c, cV) for start in range(0, n, rows)]
+    parts = [_block_sums(lib, V[start : start + rows], V, c, cV, precise) for start in range(0, n, rows)]
     Rc, Ac = parts[0] if len(parts) == 1 else [lib.concatenate(p) if lib is np else torch.cat(p) for p in zip(*parts)]
     g = V.T @ c  # (d,)
     scale = alpha / TWO_PI
@@ -114,15 +123,18 @@ def _contract(lib, V, c, coef: KernelCoefficients):
     return h, s, t
 
 
-def _block_sums(lib, rows, V, c, cV):
-    """(√(1−U²) c, arccos(U) (c⊙V)) for the block U = rows Vᵀ, clipped against rounding past ±1."""
+def _block_sums(lib, rows, V, c, cV, precise: bool = False):
+    """(√(1−U²) c, arccos(U) (c⊙V)) for the block U = rows Vᵀ, clipped against rounding past ±1.
+
+    √((1−u)(1+u)) keeps digits that √(1−u²) loses near ±1; `precise` takes both matrices from the vectors by the
+    half-angle form where directions nearly coincide (converged runs: students on their teacher)."""
     U = lib.clip(rows @ V.T, -1.0, 1.0)  # (B, n)
-    return lib.sqrt(1.0 - U * U) @ c, lib.arccos(U) @ cV
+    if precise:
+        sine, angle = sine_and_angle(rows, V, U)
+        return sine @ c, angle @ cV
+    return lib.sqrt((1.0 - U) * (1.0 + U)) @ c, lib.arccos(U) @ cV
 
 
-# Smallest positive normal per dtype, keyed by both libraries' dtype objects.
-_TINY: dict[object, float] = {dtype: torch.finfo(dtype).tiny for dtype in (torch.float32, torch.float64)}
-_TINY.update({np.dtype(t): float(np.finfo(t).tiny) for t in (np.float32, np.float64)})
 
 
 def autograd_population_loss(

@@ -25,8 +25,9 @@ def names() -> list[str]:
 
 
 def path(name: str) -> Path:
+    """The preset's file; only the names `names()` lists (never a path: `../../x` is not a preset)."""
     p = resource_dir("presets") / f"{name}.toml"
-    if not p.is_file():
+    if name not in names():
         raise ConfigError(f"preset {name!r} does not exist; available presets: {', '.join(names())}")
     return p
 

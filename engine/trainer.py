@@ -50,6 +50,18 @@ def initial_state_advice(cfg: RunConfig) -> str:
     return f"the initial state overflows {cfg.dtype}: lower {scales}"
 
 
+def weight_decay_advice(cfg: RunConfig, lam: float) -> str | None:
+    """When the decay itself explodes: each step multiplies the weights by 1 − lr·λ, which grows once lr·λ > 2,
+    whatever the loss does; a smaller optim.lr would be the wrong advice only in name."""
+    product = cfg.optim.lr * lam
+    # A weight decay above 1 is the mistake itself; with a modest one and a huge step, the step is to blame.
+    if lam <= 1.0 or (math.isfinite(product) and product <= 2.0):
+        return None
+    return (f"optim.lr x the weight decay is {product:.3g} > 2, so each step's decay (1 - lr x lambda) itself "
+            f"explodes: lower optim.weight_decay (now {cfg.optim.weight_decay:g}) below 2 / optim.lr = "
+            f"{2 / cfg.optim.lr:.3g}")
+
+
 def weight_decay_at(cfg: RunConfig, step: int) -> float:
     """λ(t): weight_decay · decay_factor^⌊t / decay_every⌋, floored at weight_decay_min."""
     o = cfg.optim
@@ -167,8 +179,8 @@ class Trainer:
         check_every_step = self.device.type == "cpu"
         while self.step <= until:
             lam = self.weight_decay_now()
-            loss, grad_W, grad_a = self._value_and_grad()
             record = self._is_record_step(self.step, until)
+            loss, grad_W, grad_a = self._value_and_grad(precise=record)
             if not (check_every_step or record):
                 self._update(grad_W, grad_a, lam)
                 self.step += 1
@@ -189,11 +201,15 @@ class Trainer:
 
     def _diverged(self, loss: float) -> Diverged:
         advice = initial_state_advice(self.config) if self.step == 0 else None
+        advice = advice or weight_decay_advice(self.config, self.weight_decay_now())
         return Diverged(self.step, loss, self.config.optim.lr, advice)
 
-    def _value_and_grad(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """This step's loss and gradients: on all the training data, or on this step's batch."""
+    def _value_and_grad(self, precise: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This step's loss and gradients: on all the training data, or on this step's batch; `precise` (a
+        recorded step) asks the population objective for a loss exact to ~1e-9 relative."""
         if self.batches is None:
+            if isinstance(self.objective, PopulationObjective):
+                return self.objective.value_and_grad(self.W, self.a, precise=precise)
             return self.objective.value_and_grad(self.W, self.a)
         X, y = self.batches.at(self.step)
         return samples_value_and_grad(X, y, self.W, self.a, self.config.model.activation)

@@ -18,10 +18,13 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from engine.config import MAX_STEPS
 from featlearn_gui import prompts
 from featlearn_gui.exit_codes import EXIT_DIVERGED, EXIT_INVALID
 from featlearn_gui.export import headless
 from featlearn_gui.palette import RENDERERS
+
+MIN_SIDE, MAX_SIDE = 200, 8192  # a window smaller shows nothing; larger ones exhaust memory (and crash Qt)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,8 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.width, args.height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1600x1000")
-    if args.run_steps is not None and args.run_steps < 0:
-        parser.error("--run-steps must be >= 0")
+    if not (MIN_SIDE <= args.width <= MAX_SIDE and MIN_SIDE <= args.height <= MAX_SIDE):
+        parser.error(f"--size {args.size!r}: width and height must be between {MIN_SIDE} and {MAX_SIDE} pixels")
+    if args.run_steps is not None and not 0 <= args.run_steps <= MAX_STEPS:
+        parser.error(f"--run-steps {args.run_steps}: expected a step from 0 to {MAX_STEPS}")
     return args
 
 

@@ -140,8 +140,9 @@ class App(QtCore.QObject):
             if restored.restore_runs(kept):
                 restored.fit_to_screen()
                 restored.show()
-            else:
-                restored.close()
-                restored = None
+                recovery.hand_over(kept, restored.recovery)  # the old copies go once the new ones exist
+                return restored
+            restored.close()
+            restored = None
         recovery.discard(kept)
         return restored

@@ -368,4 +368,8 @@ def _population_text(loss: float, population: float, kind: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m featlearn_gui.cli` runs this file as __main__: hand over to the imported module, so that the
+    # exceptions subcommands raise (InvalidInput, imported from featlearn_gui.cli) are the classes caught here.
+    from featlearn_gui.cli import main as _main_of_module
+
+    sys.exit(_main_of_module())

@@ -97,7 +97,7 @@ class FileActions(QtCore.QObject):
         try:
             config_mod.save(self.model.config, path)
         except OSError as exc:
-            prompts.show_error(self._parent, "Cannot save the config", f"{path}: {exc}")
+            prompts.show_error(self._parent, "Cannot save the config", _failed(path, exc, "the config"))
             return False
         self._remember(Path(path))
         return True
@@ -115,7 +115,7 @@ class FileActions(QtCore.QObject):
         try:
             run.history.save(path)  # atomic: a failure leaves no half-written file
         except (OSError, ValueError) as exc:  # ValueError: nothing recorded yet (a run that failed at step 0)
-            prompts.show_error(self._parent, "Cannot save the run", f"{path}: {exc}")
+            prompts.show_error(self._parent, "Cannot save the run", _failed(path, exc, "the run"))
             return False
         run.path, run.saved = path, True
         self._remember(path)
@@ -144,3 +144,9 @@ class FileActions(QtCore.QObject):
     def clear_recent(self) -> None:
         self.settings.clear_recent_files()
         self.recent_changed.emit([])
+
+
+def _failed(path: Path, exc: Exception, what: str) -> str:
+    """One message for a failed save: the file, the reason, and that nothing was lost (writes are atomic)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"{path} was not written: {reason}. {what[0].upper()}{what[1:]} is still open, unchanged: save it elsewhere."

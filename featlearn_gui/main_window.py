@@ -90,6 +90,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.teacher_drag = TeacherDrag(self.model, self.spheres, self.brancher, self)
         self.experiment.pending_teacher = self.teacher_drag  # its teacher fields edit a teacher moved by hand
         self.teacher_drag.draft_changed.connect(self.experiment.show_pending_teacher)
+        self.recovery.failed.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.compare_menu = CompareMenu(self)
         self.sweep_menu = SweepMenu(self)
         self.tour = TourController(self.model, self.spheres, self)

@@ -1,9 +1,13 @@
 """Recovery copies: a crash, a kill -9 or a power cut never loses more than a few seconds of a run.
 
 While a window has runs with unsaved work, its `RecoveryKeeper` writes each of them (atomically, like every run
-file) into the user's cache, at most every `INTERVAL_S` seconds and only when it grew. A window that closes
-cleanly removes its copies. Copies left behind by a process that is gone are offered at the next start
-(`leftover_runs`); restored or declined, they are then removed.
+file) into the user's cache, at most every `INTERVAL_S` seconds and only when it grew. Copies are private (0600 in
+a 0700 folder): a run may be someone's unpublished work. A window that closes cleanly removes its copies.
+
+Each window's folder is locked (engine.lock) while the window lives; the kernel drops the lock when the process
+ends however it ends, so copies are offered at the next start exactly when their window is gone, even if its PID
+now belongs to another process (`leftover_runs`). Declined, they are removed; restored, they are removed only
+once the new window holds copies of its own (`hand_over`), so a crash in between still loses nothing.
 
     ~/.cache/featlearn/recovery/<pid>-<window>/<n>-<label>.npz
 """
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from engine import atomic, lock
 from featlearn_gui.model import AppModel
 
 INTERVAL_S = 10.0
@@ -29,25 +34,30 @@ def recovery_root() -> Path:
     return Path(base) / "featlearn" / "recovery"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+FOLDER = re.compile(r"(\d+)-[0-9a-f]+")
+
+
+def _gone(folder: Path) -> bool:
+    """Whether the window that wrote `folder` is gone: its lock is free (folders of older featlearns, without a
+    lock file: their PID is not running)."""
+    held = lock.held_by_someone(folder)
+    if held is not None:
+        return not held
+    pid = int(FOLDER.fullmatch(folder.name)[1])  # type: ignore[index]
+    return pid != os.getpid() and not atomic.pid_alive(pid)
 
 
 def leftover_runs(root: Path | None = None) -> list[Path]:
-    """Run files copied by featlearn processes that are gone (crashed or killed), oldest first."""
+    """Run files copied by featlearn windows that are gone (crashed or killed), oldest first."""
     root = root or recovery_root()
     if not root.is_dir():
         return []
-    folders = [f for f in root.iterdir() if f.is_dir() and f.name.split("-")[0].isdigit()]
-    dead = [f for f in folders if int(f.name.split("-")[0]) != os.getpid() and not _alive(int(f.name.split("-")[0]))]
-    files = [p for folder in dead for p in folder.glob("*.npz")]
-    return sorted(files, key=lambda p: p.stat().st_mtime)
+    try:
+        folders = [f for f in root.iterdir() if FOLDER.fullmatch(f.name) and f.is_dir() and not f.is_symlink()]
+        files = [p for folder in folders if _gone(folder) for p in folder.glob("*.npz")]
+        return sorted(files, key=lambda p: p.stat().st_mtime)
+    except OSError:  # an unreadable cache must not stop the app from starting
+        return []
 
 
 def discard(paths: list[Path]) -> None:
@@ -55,8 +65,23 @@ def discard(paths: list[Path]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def hand_over(kept: list[Path], keeper: RecoveryKeeper) -> bool:
+    """After restoring `kept` into `keeper`'s window: write that window's copies now, and remove the old ones only
+    if every restored run has its new copy (else they stay, to be offered again). True when removed."""
+    keeper.keep()
+    if keeper.copies_missing():
+        return False
+    discard(kept)
+    return True
+
+
 class RecoveryKeeper(QtCore.QObject):
-    """Keeps recovery copies of one window's unsaved runs; `close()` (a clean exit) removes them."""
+    """Keeps recovery copies of one window's unsaved runs; `close()` (a clean exit) removes them.
+
+    `failed(text)` is emitted once when copies cannot be written (a full disk), and again only after a success.
+    """
+
+    failed = QtCore.Signal(str)
 
     def __init__(self, model: AppModel, parent: QtCore.QObject | None = None, root: Path | None = None,
                  interval_s: float = INTERVAL_S) -> None:
@@ -64,6 +89,8 @@ class RecoveryKeeper(QtCore.QObject):
         self.model = model
         self.folder = (root or recovery_root()) / f"{os.getpid()}-{id(model):x}"
         self._written: dict[int, int] = {}  # id(run history) -> snapshots in its copy
+        self._lock = lock.FolderLock(self.folder, mode=0o700)
+        self._missing: list[str] = []  # labels of runs whose copy could not be written at the last keep()
         self.seconds_spent = 0.0  # writing copies, for the bench
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(int(interval_s * 1000))
@@ -77,24 +104,46 @@ class RecoveryKeeper(QtCore.QObject):
         for n, run in enumerate(self.model.runs):
             if run.has_unsaved_work:
                 wanted[self.folder / f"{n}-{SAFE.sub('_', run.label)[:40]}.npz"] = run
-        written = []
+        written, errors = [], []
+        self._missing = []
         for path, run in wanted.items():
             if self._written.get(id(run.history)) == run.count and path.exists():
                 continue
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                run.history.save(path)  # atomic; a copy of the recorded snapshots so far
-            except (OSError, ValueError):
-                continue  # a full cache must not disturb training; the next tick tries again
+                self._own_folder()
+                run.history.save(path, mode=0o600)  # atomic; a copy of the recorded snapshots so far
+            except (OSError, ValueError, lock.FolderBusy) as exc:
+                # A full cache must not disturb training: say so once; the next tick tries again.
+                self._missing.append(run.label)
+                errors.append(getattr(exc, "strerror", None) or str(exc))
+                continue
             self._written[id(run.history)] = run.count
             written.append(path)
+        self._report(errors)
         if self.folder.is_dir():
             for stale in set(self.folder.glob("*.npz")) - set(wanted):
                 stale.unlink(missing_ok=True)
         self.seconds_spent += time.perf_counter() - started
         return written
 
+    def _own_folder(self) -> None:
+        if self._lock._fd is None:
+            self._lock.acquire()
+            os.chmod(self.folder, 0o700)  # mkdir's mode is reduced by the umask; private means private
+
+    def _report(self, errors: list[str]) -> None:
+        if errors and not self._failing:
+            self.failed.emit(f"Recovery copies cannot be written ({errors[0]}); save your runs to keep them")
+        self._failing = bool(errors)
+
+    _failing = False
+
+    def copies_missing(self) -> list[str]:
+        """Labels of the runs whose recovery copy the last `keep()` could not write."""
+        return list(self._missing)
+
     def close(self) -> None:
         """A clean exit: nothing to recover."""
         self._timer.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+        self._lock.release()

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import atomic
+
 # Free space beyond the run's own size that the destination should have (the zip's headers, the config text).
 SPACE_MARGIN_BYTES = 1 << 20
 
@@ -33,6 +35,10 @@ def check_destination(text: str, needed_bytes: int) -> Path:
     if not text.strip():
         raise DestinationError(f"--out {text!r}: give a file name, e.g. --out run.npz")
     path = Path(text)
+    try:
+        atomic.check_name(path)  # the temporary beside it always fits (engine.atomic shortens it)
+    except atomic.NameTooLong as exc:
+        raise DestinationError(f"--out {text[:60]}...: {exc}; give a shorter name") from None
     if text.endswith(("/", os.sep)) or path.is_dir():
         raise DestinationError(f"--out {text}: that is a folder; give a file name in it, e.g. {path / 'run.npz'}")
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
@@ -91,7 +97,8 @@ def cache_dir() -> Path:
 
 def fallback_paths(out: Path) -> list[Path]:
     """Places to keep a run whose destination failed: the user cache, then the system's temporary folder."""
-    name = f"{out.stem or 'run'}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+    tail = f"-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+    name = atomic.fit_name(f"{out.stem or 'run'}{tail}", atomic.NAME_MAX_FALLBACK, keep_suffix=tail)
     return [cache_dir() / name, Path(tempfile.gettempdir()) / name]
 
 

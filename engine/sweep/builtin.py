@@ -15,11 +15,10 @@ def names() -> list[str]:
 def find(name_or_path: str | Path) -> Path:
     """A sweep file: the path if it exists, else the built-in sweep of that name."""
     path = Path(name_or_path)
-    if path.is_file():
+    if path.exists():  # a file, or something that is not one: reading it says which (grid.load)
         return path
-    builtin = resource_dir("sweeps") / f"{name_or_path}.toml"
-    if builtin.is_file():
-        return builtin
+    if str(name_or_path) in names():  # only listed names: `../../x` is not a built-in sweep
+        return resource_dir("sweeps") / f"{name_or_path}.toml"
     raise SweepError(f"sweep {str(name_or_path)!r}: no such file, nor a built-in sweep ({', '.join(names())})")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ from .adaptive_spec import Adaptive, Interval
 
 TOP_KEYS = ("title", "description", "base", "set", "axes", "recovered", "metric", "adaptive")
 SPACINGS = ("range", "linspace", "logspace")
+# The most runs one grid may have: every run is built and validated before anything starts (about a millisecond
+# each), and each becomes a row and a run file. Larger studies: split the grid, or use an adaptive sweep.
+MAX_RUNS = 100_000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # what a terminal would act on (\t, \n allowed)
 
 
 class SweepError(ConfigError):
@@ -134,14 +139,19 @@ def _build(data: dict[str, Any], text: str, base_dir: Path) -> Sweep:
     for key in ("title", "description", "base"):
         if not isinstance(data.get(key, ""), str):
             raise SweepError(f"{key} = {data[key]!r} is not allowed: expected a string")
+        bad = CONTROL.search(data.get(key, "")) or (key != "description" and re.search("[\t\n]", data.get(key, "")))
+        if bad:
+            raise SweepError(f"{key} holds the control character {bad.group()!r}; use plain text")
     if "base" not in data:
         raise SweepError('base is missing: give a preset name (e.g. base = "paper") or a config file path')
     base = _load_base(data["base"], base_dir)
     overrides = _dotted(_table(data, "set"), "set")
     base = _apply(base, overrides, "[set]")
-    axes = tuple(_axis(key, spec) for key, spec in _dotted(_table(data, "axes"), "axes").items())
-    if not axes:
+    specs = _dotted(_table(data, "axes"), "axes")
+    if not specs:
         raise SweepError("[axes] is empty: give at least one axis, e.g. seed = { range = [0, 4] }")
+    check_size({key: _axis_length(key, spec) for key, spec in specs.items()})
+    axes = tuple(_axis(key, spec) for key, spec in specs.items())
     thresholds = _thresholds(_table(data, "recovered"))
     metric = adaptive_spec.metric(data["metric"], "metric") if "metric" in data else ""
     adaptive = adaptive_spec.adaptive(data.get("adaptive"), metric, sum(a.interval is not None for a in axes))
@@ -186,10 +196,10 @@ def _dotted(table: dict[str, Any], where: str, prefix: str = "") -> dict[str, An
     known = set(config_mod.flatten(RunConfig()))
     for key, value in table.items():
         name = prefix + key
-        if isinstance(value, dict) and name not in known:
-            out.update(_dotted(value, where, name + "."))
-        else:
-            out[name] = value
+        inner = _dotted(value, where, name + ".") if isinstance(value, dict) and name not in known else {name: value}
+        for twice in inner.keys() & out.keys():  # "optim.lr" = ... and optim.lr = ... are one key written twice
+            raise SweepError(f"[{where}] gives {twice} twice (as a quoted and a dotted key); give it once")
+        out.update(inner)
     for name in out:
         if name not in known:
             raise SweepError(f"[{where}] has unknown config key {name}; known keys: {', '.join(sorted(known))}")
@@ -248,6 +258,29 @@ def _axis(key: str, spec: Any) -> Axis:
         )
     kind, args = next(iter(spec.items()))
     return Axis(key, tuple(_range(key, args) if kind == "range" else _spaced(key, kind, args)))
+
+
+def _axis_length(key: str, spec: Any) -> int:
+    """How many values an axis has, computed from its spec without building them (range to 10**20 is one line)."""
+    if isinstance(spec, list):
+        return len(spec)
+    if _is_axis_spec(spec):
+        kind, args = next(iter(spec.items()))
+        if kind == "range" and isinstance(args, list) and len(args) == 2 and all(_is_int(x) for x in args):
+            return max(args[1] - args[0], 0)
+        if kind != "range" and isinstance(args, list) and len(args) == 3 and _is_int(args[2]):
+            return max(args[2], 0)
+    return 1  # a malformed spec: _axis says what is wrong with it
+
+
+def check_size(lengths: dict[str, int]) -> None:
+    """Refuse a grid of more than MAX_RUNS runs before building it, naming each axis and its length."""
+    total = math.prod(lengths.values())
+    if total > MAX_RUNS:
+        axes = " x ".join(f"{key} ({n:,})" for key, n in lengths.items())
+        raise SweepError(
+            f"the grid has {total:,} runs ({axes}); the limit is {MAX_RUNS:,}: use fewer values or split the sweep"
+        )
 
 
 def _is_int(x: Any) -> bool:

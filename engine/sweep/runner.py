@@ -26,9 +26,10 @@ from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 from tqdm import tqdm
 
-from .cluster import dask_client, default_workers, worker_threads
+from .cluster import check_scheduler, dask_client, default_workers, worker_threads
 from .grid import Sweep, SweepPoint
-from .results import ResultsDir
+from .identity import sweep_identity
+from .results import ResultsDir, SweepWriteError
 from .task import DIVERGED, FAILED, OK, TaskResult, one_line, run_point, warm_up
 
 POLL_S = 0.05  # how often the client looks for finished runs and for a stop request
@@ -81,26 +82,42 @@ def run_sweep(
     `settings`: Dask config for the run (default `cluster.LOCAL_SETTINGS`).
     An adaptive sweep (intervals and [adaptive]) places its runs as results arrive: see `adaptive.Planner`.
     """
+    if scheduler is not None:
+        check_scheduler(scheduler)  # before anything is created: a wrong address is one line, within seconds
     results = ResultsDir(out, sweep)
-    results.read()
-    planner = None
-    if sweep.adaptive is not None:
-        from .adaptive import Planner  # late: python-adaptive and scipy load only for adaptive sweeps
+    identity = sweep_identity(sweep)
+    results.read(identity)  # refuse a folder that cannot work before anything is created
+    with results.lock():  # one sweep per folder: a second one is refused until this one ends
+        results.read(identity)  # again: what is there now is what counts
+        planner = None
+        if sweep.adaptive is not None:
+            from .adaptive import Planner  # late: python-adaptive and scipy load only for adaptive sweeps
 
-        planner = Planner(sweep, results)
-        todo, total, skipped = planner.resume(), planner.total, planner.skipped
-    else:
-        todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
-        total, skipped = len(sweep.points), len(sweep.points) - len(todo)
-    report = SweepReport(total=total, skipped=skipped)
-    if not todo and (planner is None or planner.finished):
-        results.create()
-        if planner is not None:
-            planner.write_boundary()
-        return report
-    stream = stream or sys.stderr
-    with dask_client(workers or default_workers(len(todo)), scheduler, settings) as client:
-        results.create()
+            planner = Planner(sweep, results)
+            todo, total, skipped = planner.resume(), planner.total, planner.skipped
+        else:
+            todo = [p for p in sweep.points if not results.is_done(p.config_hash)]
+            total, skipped = len(sweep.points), len(sweep.points) - len(todo)
+        report = SweepReport(total=total, skipped=skipped)
+        results.create(identity)
+        try:
+            if todo or (planner is not None and not planner.finished):
+                _run(results, todo, report, workers, scheduler, settings, quiet, stop, on_progress, on_start, task,
+                     stream or sys.stderr, planner)
+        finally:
+            if planner is not None:
+                planner.write_boundary()
+    return report
+
+
+def _run(results, todo, report, workers, scheduler, settings, quiet, stop, on_progress, on_start, task, stream,
+         planner=None):
+    # Never more workers than runs: each is a process that imports torch (a few hundred MB). An adaptive sweep
+    # places more runs as results arrive: it keeps its workers.
+    workers = workers or default_workers(len(todo))
+    if planner is None:
+        workers = min(workers, max(len(todo), 1))
+    with dask_client(workers, scheduler, settings) as client:
         client.run(warm_up, on_error="ignore")  # every worker imports torch and the engine now, not in its first run
         if on_start is not None:
             on_start(report, worker_threads(client))
@@ -111,11 +128,12 @@ def run_sweep(
         except KeyboardInterrupt:
             loop.cancel()
             raise SweepInterrupted(report) from None
+        except SweepWriteError as exc:
+            loop.cancel()
+            exc.report = report
+            raise
         finally:
             bar.close()
-            if planner is not None:
-                planner.write_boundary()
-    return report
 
 
 class _Loop:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..config import RunConfig
@@ -54,7 +56,11 @@ def run_point(config: RunConfig, thresholds: Thresholds) -> TaskResult:
         status, message, history, metrics, time.perf_counter() - start, trim, time.process_time() - cpu
     )
     try:
-        history = train(config)
+        # Overflow on the way to divergence is expected and reported in the row; worker warnings would reach the
+        # terminal before the sweep's own lines.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            history = train(config)
         status, message = OK, ""
     except Diverged as exc:
         history = exc.history  # type: ignore[attr-defined]
@@ -63,7 +69,9 @@ def run_point(config: RunConfig, thresholds: Thresholds) -> TaskResult:
         return done(FAILED, one_line(f"{type(exc).__name__}: {exc}"), None, {})
     if len(history) == 0:  # diverged before its first snapshot: nothing to keep
         return done(status, message, None, {})
-    metrics = summarize(history, thresholds)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        metrics = summarize(history, thresholds)
     if status == DIVERGED:
         metrics.update(recovered=0, recovered_step=None)
     return done(status, message, history, metrics)

@@ -8,6 +8,7 @@ only reads it. Validation errors are
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,9 @@ class ExportJob:
         figures = (*figure_names(), "sphere")
         if self.figure is not None and self.figure not in figures:
             raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(figures)}")
+        for name, value in (("--azimuth", self.azimuth), ("--elevation", self.elevation), ("--rotate", self.rotate)):
+            if not math.isfinite(value):
+                raise ExportInputError(f"{name} {value}: expected a finite angle in degrees, e.g. {name} 30")
         if not 1 <= self.fps <= 120:
             raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
         if self.frames is not None and not 1 <= self.frames <= 100_000:

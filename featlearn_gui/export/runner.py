@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import atomic
 from featlearn_gui.view_state import Run, ViewState
 
 from .frames import CAPTION_HOLD_S, FramePlan, hold_at_stops, plan_frames
 from .job import ExportCancelled, ExportError, ExportInputError, ExportJob, check_writable
 from .render import FrameRenderer
-from .writers import ThreadedSink, atomic_file, open_sink
+from .writers import GIF_MAX_BYTES, ThreadedSink, atomic_file, gif_bytes, open_sink
 
 
 def check_steps(job: ExportJob, runs: list[Run]) -> None:
@@ -27,6 +28,20 @@ def check_steps(job: ExportJob, runs: list[Run]) -> None:
     if first is not None and first > end:
         shown = first if job.steps[1] == first else f"{first}:{'' if job.steps[1] is None else job.steps[1]}"
         raise ExportInputError(f"--steps {shown} starts after the end of the run (its last step is {end})")
+
+
+def check_gif_size(job: ExportJob, frames: int, runs: int) -> None:
+    """Refuse, before rendering, a GIF whose frames would not fit the memory it may hold (writers.GIF_MAX_BYTES)."""
+    if job.kind != "gif":
+        return
+    w, h = job.frame_size
+    need = gif_bytes(frames, (w * runs, h))
+    if need > GIF_MAX_BYTES:
+        raise ExportInputError(
+            f"--frames {frames}: a GIF of {frames} frames of {w * runs}x{h} pixels holds {need / 2**30:.1f} GiB "
+            f"while it is written (limit {GIF_MAX_BYTES / 2**30:.0f} GiB); give fewer --frames, a smaller --size, "
+            "or export an .mp4"
+        )
 
 
 def frame_plan(job: ExportJob, runs: list[Run]) -> FramePlan:
@@ -55,6 +70,7 @@ class AnimationExport:
         job.check_captions(state.captions)
         self.job, self.runs = job, list(state.runs)
         self.plan = frame_plan(job, self.runs)
+        check_gif_size(job, len(self.plan), len(self.runs))
         self.renderer = FrameRenderer(state, job.frame_size(state.content))
         if state.captions:
             hold = max(1, round(CAPTION_HOLD_S * job.fps))
@@ -116,6 +132,7 @@ def export_image(job: ExportJob, state: ViewState, cancelled: Callable[[], bool]
     from PIL import Image
 
     check_writable(job.out)
+    atomic.remove_stale_parts(job.out)
     plan = frame_plan(job, list(state.runs))
     renderer = FrameRenderer(state, job.frame_size(state.content))
     try:
@@ -134,6 +151,7 @@ def export_static(job: ExportJob, state: ViewState) -> Path:
     runs = list(state.runs)
     job.check_captions(state.captions)
     check_writable(job.out)
+    atomic.remove_stale_parts(job.out)
     check_steps(job, runs)
     if job.kind == "csv":
         from .data import write_csv

@@ -1,9 +1,11 @@
 """Frame sinks (MP4, GIF, PNG sequence) and single files, all written beside the target and moved into place.
 
 A user's earlier export must never be replaced by half a video: everything is written to a hidden temporary
-name in the target's folder (same file system, so the final rename is atomic) and renamed only after the last
-byte is flushed. Cancel, a full disk or an encoder error remove the temporary; a hard crash can leave only a
-hidden `.NAME.*.part*` file, never a truncated file under the name the user asked for.
+name in the target's folder (same file system, so the final rename is atomic; engine.atomic) and renamed only
+after the last byte is flushed and, for a video, after the encoder exited cleanly and the file's structure was
+checked. Cancel, a full disk or an encoder error remove the temporary; a hard crash can leave only a hidden
+`.NAME.<pid>.*.part*` file, never a truncated file under the name the user asked for, and the next export of that
+name removes it (`atomic.remove_stale_parts`).
 """
 
 from __future__ import annotations
@@ -12,48 +14,23 @@ import contextlib
 import os
 import queue
 import shutil
+import signal
+import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from engine import atomic
+
 from .job import ExportError
 
 
-def _temp_name(target: Path, suffix: str = "") -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{suffix}", dir=target.parent)
-    os.close(fd)
-    return Path(name)
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once at import: os.umask is process-wide, and briefly 0 while it is read
-
-
-def _publish(tmp: Path, target: Path) -> None:
-    """Give the finished temporary the permissions a plain open() would have (mkstemp makes it private), then
-    move it into place."""
-    mode = 0o777 if tmp.is_dir() else 0o666
-    os.chmod(tmp, mode & ~_UMASK)
-    os.replace(tmp, target)
-
-
-@contextlib.contextmanager
-def atomic_file(target: Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces `target`, on any error it is removed."""
-    tmp = _temp_name(target, target.suffix)
-    try:
-        yield tmp
-        _publish(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+def atomic_file(target: Path) -> contextlib.AbstractContextManager[Path]:
+    """Yield a temporary path to write; on success it replaces `target`, on any error it is removed (see
+    engine.atomic, the one implementation of atomic writes)."""
+    return atomic.atomic_path(target)
 
 
 class FrameSink:
@@ -78,53 +55,121 @@ class FrameSink:
 
 
 class Mp4Sink(FrameSink):
-    """H.264 (yuv420p, plays everywhere) through imageio-ffmpeg's bundled ffmpeg."""
+    """H.264 (yuv420p, plays everywhere) through imageio-ffmpeg's bundled ffmpeg, fed raw RGB on a pipe.
+
+    `commit` publishes the file only when ffmpeg exited with status 0 and the file is a complete MP4 (its boxes
+    tile the file, with the header `moov` and the data `mdat`): a disk that fills while ffmpeg writes its trailer
+    makes an unplayable file that a zero exit status alone does not always reveal.
+    """
 
     def __init__(self, target: Path, fps: int, quality: float = 8.0) -> None:
         super().__init__(target, fps)
-        import imageio.v2 as iio
+        self.quality = quality
+        self._tmp = atomic.temp_path(self.target, ".mp4")
+        self._proc: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (ffmpeg's error text; closed by commit/abort)
 
-        self._tmp = _temp_name(self.target, ".mp4")
-        self._writer = iio.get_writer(
-            self._tmp,
-            format="FFMPEG",
-            mode="I",
-            fps=fps,
-            codec="libx264",
-            pixelformat="yuv420p",
-            quality=quality,
-            macro_block_size=16,
-            ffmpeg_log_level="error",
-            output_params=["-movflags", "+faststart"],
-        )
+    def _start(self, frame: np.ndarray) -> subprocess.Popen:
+        import imageio_ffmpeg
+
+        h, w = frame.shape[:2]
+        crf = int((1 - self.quality / 10.0) * 51)  # imageio's mapping of quality 0..10 to x264's crf 51..0
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-",
+            "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(crf), "-movflags", "+faststart",
+            "-f", "mp4", str(self._tmp),
+        ]
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
 
     def _write(self, frame: np.ndarray) -> None:
-        self._writer.append_data(frame)
+        if self._proc is None:
+            self._proc = self._start(frame)
+        try:
+            self._proc.stdin.write(frame.tobytes())  # type: ignore[union-attr]
+        except BrokenPipeError:
+            raise ExportError(f"the video encoder stopped: {self._error_text()}") from None
+
+    def _error_text(self) -> str:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.wait()
+        self._log.seek(0)
+        text = " ".join(self._log.read().decode("utf-8", "replace").split())
+        code = None if self._proc is None else self._proc.returncode
+        if code is not None and code < 0:
+            return text[-300:] or f"ffmpeg was stopped by {signal.Signals(-code).name}"
+        return text[-300:] or f"ffmpeg exited with status {code}"
 
     def commit(self) -> Path:
         try:
-            self._writer.close()
-            _publish(self._tmp, self.target)
+            if self._proc is None:
+                raise ExportError("no frames to write")
+            with contextlib.suppress(BrokenPipeError):
+                self._proc.stdin.close()  # type: ignore[union-attr]
+            if self._proc.wait() != 0:
+                raise ExportError(f"the video encoder failed: {self._error_text()}")
+            check_mp4(self._tmp)
+            atomic.publish(self._tmp, self.target)
         finally:
             self._tmp.unlink(missing_ok=True)
+            self._log.close()
         return self.target
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):  # the encoder may already be dead; the file goes either way
-            self._writer.close()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()  # type: ignore[union-attr]
+            self._proc.wait()
         self._tmp.unlink(missing_ok=True)
+        self._log.close()
+
+
+MP4_NEEDED = (b"ftyp", b"moov", b"mdat")
+
+
+def check_mp4(path: Path) -> None:
+    """Raise ExportError unless `path`'s top-level MP4 boxes exactly tile the file and include ftyp, moov, mdat."""
+    size, seen, pos = path.stat().st_size, set(), 0
+    with open(path, "rb") as f:
+        while pos < size:
+            f.seek(pos)
+            head = f.read(16)
+            if len(head) < 8:
+                break
+            length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if length == 1 and len(head) == 16:  # a 64-bit size follows the type
+                length = int.from_bytes(head[8:16], "big")
+            elif length == 0:  # the box runs to the end of the file
+                length = size - pos
+            if length < 8:
+                break
+            seen.add(kind)
+            pos += length
+    if pos != size or not all(k in seen for k in MP4_NEEDED):
+        raise ExportError("the video file came out incomplete (is the disk full?)")
+
+
+# A GIF keeps every frame until it is written (Pillow needs them all for the file's palette and timing): bound it.
+GIF_MAX_BYTES = 1 << 30
 
 
 class GifSink(FrameSink):
-    """An animated GIF that loops forever, via Pillow (frames are kept until commit: GIFs are short)."""
+    """An animated GIF that loops forever, via Pillow. Frames are kept (quantized, one byte per pixel) until
+    commit; at most GIF_MAX_BYTES of them (`check_gif_size` refuses more before rendering)."""
 
     def __init__(self, target: Path, fps: int) -> None:
         super().__init__(target, fps)
         self._frames: list = []
+        self._bytes = 0
 
     def _write(self, frame: np.ndarray) -> None:
         from PIL import Image
 
+        self._bytes += frame.shape[0] * frame.shape[1]
+        if self._bytes > GIF_MAX_BYTES:
+            raise ExportError(f"the GIF's frames exceed {GIF_MAX_BYTES >> 20} MiB; export an .mp4 or fewer frames")
         # Octree quantization per frame: fast, and our few flat colours survive it without dithering noise.
         image = Image.fromarray(frame, "RGB").quantize(colors=255, method=Image.Quantize.FASTOCTREE, dither=0)
         self._frames.append(image)
@@ -143,12 +188,17 @@ class GifSink(FrameSink):
         self._frames.clear()
 
 
+def gif_bytes(frames: int, size: tuple[int, int]) -> int:
+    """The memory a GIF of `frames` frames of `size` (w, h) pixels holds before it is written."""
+    return frames * size[0] * size[1]
+
+
 class PngSequenceSink(FrameSink):
     """A folder of numbered PNGs (<stem>_00000.png, ...), built under a temporary name, then renamed."""
 
     def __init__(self, target: Path, fps: int) -> None:
         super().__init__(target, fps)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent))
+        self._tmp = atomic.temp_dir(self.target)
         self.stem = self.target.name.removesuffix("_frames")
 
     def _write(self, frame: np.ndarray) -> None:
@@ -160,10 +210,10 @@ class PngSequenceSink(FrameSink):
         old = None
         if self.target.exists():
             # A folder cannot be replaced atomically: move the old one aside, then drop it once the new one is in.
-            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".old", dir=self.target.parent))
+            old = atomic.temp_dir(self.target, ".old")
             os.replace(self.target, old / "previous")
         try:
-            _publish(self._tmp, self.target)
+            atomic.publish(self._tmp, self.target)
         except OSError:
             if old is not None:
                 os.replace(old / "previous", self.target)
@@ -182,7 +232,9 @@ SINKS = {"mp4": Mp4Sink, "gif": GifSink, "frames": PngSequenceSink}
 
 
 def open_sink(kind: str, target: Path, fps: int) -> FrameSink:
-    """A sink for kind 'mp4', 'gif' or 'frames' writing (eventually) to `target`."""
+    """A sink for kind 'mp4', 'gif' or 'frames' writing (eventually) to `target`; first removes what an export
+    of the same target that was killed left behind."""
+    atomic.remove_stale_parts(Path(target))
     return SINKS[kind](Path(target), fps)
 
 

@@ -1,17 +1,20 @@
 """`featlearn sweep SWEEP.toml --out DIR [--workers N | --scheduler ADDRESS] [--quiet]` and `featlearn sweeps`.
 
-Exit codes: 0 every run finished (diverged runs count as finished, with their status); 2 invalid input (one line);
-1 some runs failed for other reasons (they are listed); 130 on Ctrl+C (finished runs are kept: rerun to resume).
+Exit codes: 0 every run finished (diverged runs count as finished, with their status); 2 invalid input (one line;
+also an output folder that cannot work, or one another sweep is writing into); 1 some runs failed for other
+reasons (they are listed), or writing results failed (one line; finished runs are kept); 130 on Ctrl+C (finished
+runs are kept: rerun to resume).
 Qt-free.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from ..exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, InvalidInput
+from ..exit_codes import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, InvalidInput
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
@@ -35,10 +38,14 @@ def list_sweeps() -> int:
 
 def main(args: argparse.Namespace) -> int:
     from engine.sweep import builtin, grid
+    from engine.sweep.results import SweepWriteError
     from engine.sweep.runner import SweepInterrupted, run_sweep
 
-    if args.workers < 0:
-        raise InvalidInput(f"--workers {args.workers}: expected a number of worker processes >= 1")
+    cpus = os.cpu_count() or 1
+    if not 0 <= args.workers <= cpus:
+        raise InvalidInput(
+            f"--workers {args.workers}: expected 0 (one per core, the default) up to {cpus}, the cores here"
+        )
     sweep = grid.load(builtin.find(args.sweep))
     out = Path(args.out)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
@@ -55,6 +62,12 @@ def main(args: argparse.Namespace) -> int:
         report = run_sweep(
             sweep, out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet, on_start=started
         )
+    except SweepWriteError as exc:
+        r = exc.report
+        kept = f"the {r.skipped + r.done} finished runs are kept; " if r is not None else ""
+        print(f"featlearn sweep: {exc}; {kept}free some space and run the same command again to resume",
+              file=sys.stderr)
+        return EXIT_FAILURE
     except SweepInterrupted as exc:
         r = exc.report
         print(

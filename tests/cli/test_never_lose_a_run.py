@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +139,22 @@ def test_the_divergence_message_is_not_printed_into_the_progress_bar(tmp_path):
     assert len(message) == 1 and "%|" not in message[0]
     assert message[0].startswith("featlearn run: training diverged at step")
     assert np.isfinite(RunHistory.load(tmp_path / "run.npz").view()["loss"]).all()
+
+
+def test_a_name_the_file_system_just_holds_is_written_there(tmp_path):
+    """251 characters + .npz is 255 bytes: the name fits, so must its temporary (`NAME.part` would not)."""
+    out = tmp_path / ("r" * 251 + ".npz")
+    done = featlearn("run", *SMALL, "--quiet", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_training(tmp_path):
+    done = featlearn("run", *SMALL, "--out", str(tmp_path / ("r" * 256 + ".npz")))
+    assert done.returncode == 2 and "260 bytes" in one_line(done.stderr) and "shorter name" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fallback_name_of_a_long_name_fits():
+    for path in saving.fallback_paths(Path("r" * 251 + ".npz")):
+        assert len(os.fsencode(path.name)) <= 255 and path.suffix == ".npz"

@@ -11,6 +11,7 @@ import time
 
 from PySide6 import QtWidgets
 
+from engine import lock
 from engine.history import RunHistory
 from featlearn_gui import prompts, recovery
 
@@ -70,3 +71,70 @@ def test_the_save_question_answers_to_alt_keys(qtbot, monkeypatch, app):
     monkeypatch.setattr(QtWidgets.QMessageBox, "exec", exec_)
     prompts.ask_save(None)
     assert set(seen) == {"&Save", "&Discard", "&Cancel"}
+
+
+# --- never lost, never offered wrongly, never world-readable (issue: second hardening round) ---------------------
+
+
+def test_copies_are_private(qtbot, window, train_to, tmp_path):
+    keeper = recovery.RecoveryKeeper(window.model, window, root=tmp_path, interval_s=3600)
+    train_to(window, 100)
+    (copy,) = keeper.keep()
+    assert copy.stat().st_mode & 0o777 == 0o600 and keeper.folder.stat().st_mode & 0o777 == 0o700
+    keeper.close()
+
+
+def test_a_live_windows_copies_are_not_offered_and_its_pid_does_not_matter(qtbot, window, train_to, tmp_path):
+    train_to(window, 100)
+    keeper = recovery.RecoveryKeeper(window.model, window, root=tmp_path, interval_s=3600)
+    keeper.keep()
+    assert recovery.leftover_runs(tmp_path) == []  # this window lives: its folder is locked
+    # A crashed window whose PID now belongs to a live process (pid 1 lives forever): its lock is free.
+    reused = tmp_path / "1-abc"
+    keeper.folder.rename(reused)
+    keeper._lock.release()
+    assert recovery.leftover_runs(tmp_path) == [reused / "0-paper.npz"]
+
+
+def test_a_folder_with_an_absurd_pid_does_not_stop_the_start(qtbot, window, train_to, tmp_path):
+    train_to(window, 100)
+    folder = tmp_path / f"{10**30}-abc"
+    folder.mkdir()
+    window.model.selected.history.save(folder / "0-paper.npz")
+    assert recovery.leftover_runs(tmp_path) == [folder / "0-paper.npz"]
+
+
+def test_restored_copies_stay_until_the_new_window_has_its_own(qtbot, window, train_to, tmp_path):
+    train_to(window, 100)
+    old = tmp_path / "old" / "1-abc"
+    lock.FolderLock(old).acquire().release()  # written by a window that is gone
+    window.model.selected.history.save(old / "0-paper.npz")
+    kept = recovery.leftover_runs(tmp_path / "old")
+    assert window.restore_runs(kept)
+    (tmp_path / "full").write_text("a file where the cache folder should be: every copy fails")
+    failing = recovery.RecoveryKeeper(window.model, window, root=tmp_path / "full", interval_s=3600)
+    assert not recovery.hand_over(kept, failing) and old.exists()  # the new window has no copy: keep the old
+    keeper = recovery.RecoveryKeeper(window.model, window, root=tmp_path / "new", interval_s=3600)
+    assert recovery.hand_over(kept, keeper) and not old.exists()
+    assert [p.name for p in keeper.folder.glob("*.npz")] == ["0-paper.npz"]
+    keeper.close()
+
+
+def test_a_full_disk_is_said_once_and_the_run_stays_unsaved(qtbot, window, train_to, tmp_path):
+    train_to(window, 100)
+    (tmp_path / "full").write_text("not a folder")
+    keeper = recovery.RecoveryKeeper(window.model, window, root=tmp_path / "full", interval_s=3600)
+    said = []
+    keeper.failed.connect(said.append)
+    keeper.keep()
+    keeper.keep()
+    assert len(said) == 1 and "cannot be written" in said[0]
+    shown = []
+    prompts_error = prompts.show_error
+    prompts.show_error = lambda parent, title, text: shown.append(text)
+    try:
+        assert not window.files.save_run(tmp_path / "full" / "run.npz")
+    finally:
+        prompts.show_error = prompts_error
+    assert len(shown) == 1 and "still open, unchanged" in shown[0]
+    assert window.model.selected.has_unsaved_work
