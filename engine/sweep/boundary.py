@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import atomic
 from .adaptive_spec import Adaptive, Interval
 from .grid import Axis, Sweep, format_value
 from .phase import ResultsTable
-from .results import format_cell, write_atomic
+from .results import format_cell
 from .task import DIVERGED, OK
 
 BOUNDARY = "boundary.csv"
@@ -198,7 +199,7 @@ def write(root: str | Path, sweep: Sweep) -> Path:
     writer.writeheader()
     writer.writerows({c: format_cell(r[c]) for c in columns} for r in rows)
     path = root / BOUNDARY
-    write_atomic(path, out.getvalue().encode("utf-8"))
+    atomic.write_bytes(path, out.getvalue().encode("utf-8"))
     return path
 
 
