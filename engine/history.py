@@ -286,6 +286,9 @@ def _read_members(path: Path, archive: zipfile.ZipFile) -> dict[str, np.ndarray]
     for key in RUN_KEYS[2:]:
         if key != "step" and key in members:
             data[key] = _member(path, archive, members[key], key, shapes[key], 2 * config_mod.MAX_HISTORY_BYTES)
+    for key in LINEAGE_KEYS:  # a branch's: small (a name, a config's text, a few numbers), checked by engine.lineage
+        if key in members:
+            data[key] = _member(path, archive, members[key], key, None, MAX_HEADER_BYTES)
     return data
 
 
