@@ -63,7 +63,7 @@ class Job:
         self.target, self.free = -1, False
         self.done = self.failed = self.stopping = self.gone = False
         self.announced: tuple | None = None
-        self.created: list = []  # grown blocks this process made: removed here if the GUI goes away first
+        self.created: list = []  # grown blocks this process made: removed here when the job ends
 
     def send(self, kind: str, *args) -> None:
         try:
@@ -89,10 +89,11 @@ class Job:
             self.series = MetricsSeries(history)
             self.series.update()  # the rows already there (their metrics are in the block; cheap, vectorized)
         self.loop()
-        if self.gone:
-            for block in self.created:
-                block.unlink()
-        else:
+        # Grown blocks are this process's to remove at the job's end: the GUI has mapped those it adopted, and a
+        # block grown after it stopped listening (a stop racing a growth) is nobody's.
+        for block in self.created:
+            block.unlink()
+        if not self.gone:
             self.send("stopped")
         return not self.gone
 

@@ -122,9 +122,7 @@ class ExportJob:
         figures = (*figure_names(), "sphere")
         if self.figure is not None and self.figure not in figures:
             raise ExportInputError(f"--figure {self.figure!r} is not one of: {', '.join(figures)}")
-        for name, value in (("--azimuth", self.azimuth), ("--elevation", self.elevation), ("--rotate", self.rotate)):
-            if not math.isfinite(value):
-                raise ExportInputError(f"{name} {value}: expected a finite angle in degrees, e.g. {name} 30")
+        check_angle("--rotate", self.rotate)
         if not 1 <= self.fps <= 120:
             raise ExportInputError(f"--fps {self.fps} must be between 1 and 120")
         if self.frames is not None and not 1 <= self.frames <= 100_000:
@@ -184,3 +182,9 @@ def check_writable(target: Path) -> None:
         raise ExportInputError(f"cannot write {target}: no permission to write in {folder}")
     if target.is_dir() and target.suffix:
         raise ExportInputError(f"cannot write {target}: a folder of that name is in the way")
+
+
+def check_angle(name: str, value: float | None) -> None:
+    """An angle option (None: not given) must be a finite number of degrees: nan or inf would draw a blank sphere."""
+    if value is not None and not math.isfinite(value):
+        raise ExportInputError(f"{name} {value}: expected a finite angle in degrees, e.g. {name} 30")

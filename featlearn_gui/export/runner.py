@@ -30,11 +30,11 @@ def check_steps(job: ExportJob, runs: list[Run]) -> None:
         raise ExportInputError(f"--steps {shown} starts after the end of the run (its last step is {end})")
 
 
-def check_gif_size(job: ExportJob, frames: int, runs: int) -> None:
+def check_gif_size(job: ExportJob, frames: int, runs: int, content: str = "sphere") -> None:
     """Refuse, before rendering, a GIF whose frames would not fit the memory it may hold (writers.GIF_MAX_BYTES)."""
     if job.kind != "gif":
         return
-    w, h = job.frame_size
+    w, h = job.frame_size(content)
     need = gif_bytes(frames, (w * runs, h))
     if need > GIF_MAX_BYTES:
         raise ExportInputError(
@@ -70,7 +70,7 @@ class AnimationExport:
         job.check_captions(state.captions)
         self.job, self.runs = job, list(state.runs)
         self.plan = frame_plan(job, self.runs)
-        check_gif_size(job, len(self.plan), len(self.runs))
+        check_gif_size(job, len(self.plan), len(self.runs), state.content)
         self.renderer = FrameRenderer(state, job.frame_size(state.content))
         if state.captions:
             hold = max(1, round(CAPTION_HOLD_S * job.fps))

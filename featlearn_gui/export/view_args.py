@@ -18,7 +18,7 @@ from pathlib import Path
 from featlearn_gui.scene import ViewOptions
 from featlearn_gui.view_state import COMPARISON_OPTIONS, Run, ViewState
 
-from .job import ExportInputError, TrainingDiverged
+from .job import ExportInputError, TrainingDiverged, check_angle
 
 TRUE, FALSE = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
 
@@ -131,6 +131,8 @@ def build_state(args) -> ViewState:
     state = ViewState(tuple(runs), options, renderer=renderer, content=args.content, title=title,
                       captions=args.captions)
     state = state.replace(**{key: value for key, value in explicit.items() if value is not None})
+    check_angle("--azimuth", args.azimuth)
+    check_angle("--elevation", args.elevation)
     if args.azimuth is not None or args.elevation is not None:
         state = state.replace(camera=(args.azimuth, args.elevation))  # a missing one: the view's own
     return state
