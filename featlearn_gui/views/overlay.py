@@ -67,6 +67,9 @@ def legend_entries(scene: SphereScene | None) -> tuple:
     return tuple(scene.legend) if scene is not None and scene.legend else LEGEND_ENTRIES
 
 
+LEGEND_MIN_PX = 140  # the legend is left out where it would leave the drawing less than this many pixels high
+
+
 def legend_layout(width: float, height: float, px: int, entries: tuple | None = None, aspect: float = 1.0
                   ) -> tuple[QRectF, QRectF, int]:
     """(the sphere's rectangle, the legend's, the legend's columns) in a view of width × height: the legend in one
@@ -81,6 +84,10 @@ def legend_layout(width: float, height: float, px: int, entries: tuple | None = 
                   if c == 1 or _legend_size(px, entries, c)[0] <= width - 2 * gap)
     below = _legend_size(px, entries, columns)
     side_below = min(width, (height - below[1] - 2 * gap) * aspect)
+    if max(side_beside, side_below) / aspect < LEGEND_MIN_PX < height:
+        # A small view (many runs side by side on a laptop): the legend would leave the sphere a strip. The sphere
+        # wins; its colours are named in Help, on hover, and in a larger view or an export.
+        return QRectF(0, 0, int(width), int(height)), QRectF(), 0
     if side_beside > side_below:
         sphere = QRectF(0, 0, int(width - beside[0] - 2 * gap), int(height))
         legend = QRectF(sphere.right() + gap, max((height - beside[1]) / 2, 0), *beside)
@@ -321,7 +328,7 @@ def render_view(width: int, height: int, scene: SphereScene | None, draw_sphere,
     painter = QPainter(image)
     painter.drawImage(canvas.topLeft(), sphere_image)
     paint_overlay(painter, area, scene, caption=caption, title=title, px=px)
-    if legend:
+    if legend and columns:
         paint_legend(painter, box, scene, px, columns)
     painter.end()
     return buffer

@@ -190,8 +190,10 @@ class SphereView(QWidget):
                 widget.setGeometry(canvas.toRect())
         self._overlay.setGeometry(area.toRect())  # the caption above the sphere, the colour bar over its bottom
         self._overlay.px = px
-        self._legend.show_legend(legend_entries(self._scene), px, columns)
-        self._legend.setGeometry(legend.toAlignedRect())
+        self._legend.setVisible(columns > 0)  # no room for it in a small view: see overlay.legend_layout
+        if columns:
+            self._legend.show_legend(legend_entries(self._scene), px, columns)
+            self._legend.setGeometry(legend.toAlignedRect())
 
     def _connect(self, canvas) -> None:
         canvas.orbit_requested.connect(self._on_canvas_orbit_requested)

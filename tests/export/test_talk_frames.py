@@ -79,3 +79,15 @@ def test_the_dashboard_shows_far_mass_and_captured_mass(paper_history):
     assert count(plots[third: 2 * third], palette.FAR_MASS) > 100  # the far mass, under the loss
     for i in range(3):  # the mass each teacher captured, in its colour, at the bottom
         assert count(plots[2 * third:], palette.teacher_colour(i)) > 100
+
+
+def test_a_view_too_small_for_its_legend_gives_the_sphere_the_room():
+    """Two maps side by side on a laptop: with the legend below, the map would be a strip under the colour bar."""
+    from featlearn_gui.views.overlay import LEGEND_MIN_PX
+
+    ensure_app()
+    small = QRectF(0, 0, 300, 200)
+    sphere, legend, columns = legend_layout(300, 200, font_px(small), aspect=2.0)
+    assert columns == 0 and legend.isEmpty() and (sphere.width(), sphere.height()) == (300, 200)
+    sphere, legend, columns = legend_layout(600, 500, font_px(QRectF(0, 0, 600, 500)), aspect=1.0)
+    assert columns >= 1 and not legend.isEmpty() and min(sphere.width(), sphere.height()) >= LEGEND_MIN_PX
