@@ -153,9 +153,10 @@ class RunHistory:
 
     # --- run file -------------------------------------------------------------------------------------------
 
-    def save(self, path: str | Path, mode: int | None = None) -> None:
+    def save(self, path: str | Path, mode: int | None = None, compress: bool = True) -> None:
         """Write the run file (exactly RUN_KEYS, and LINEAGE_KEYS for a branch) atomically: a temporary file moved
-        into place (engine.atomic); `mode`: its permissions (default: as open() gives them)."""
+        into place (engine.atomic); `mode`: its permissions (default: as open() gives them); `compress=False`
+        stores the arrays as they are (a few times larger, many times faster: the app's recovery copies)."""
         path = Path(path)
         if not len(self):
             raise ValueError("a run with no snapshots cannot be saved: a run file holds at least step 0")
@@ -172,7 +173,7 @@ class RunHistory:
             arrays.update(self.lineage.to_arrays())
             keys = RUN_KEYS + LINEAGE_KEYS
         with atomic.atomic_path(path, mode=mode) as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, **{k: arrays[k] for k in keys})  # type: ignore[arg-type]
+            (np.savez_compressed if compress else np.savez)(f, **{k: arrays[k] for k in keys})  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path) -> RunHistory:
