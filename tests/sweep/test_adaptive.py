@@ -42,6 +42,16 @@ def read_csv(path):
 # --- the sweep file -----------------------------------------------------------------------------------------
 
 
+TWO_AXES = """
+[axes]
+"optim.lr" = { between = [0.01, 1], scale = "log" }
+"optim.weight_decay" = { between = [0, 1] }
+[adaptive]
+metric = "final_loss"
+threshold = 0.0
+runs = 9
+"""
+
 def test_an_adaptive_sweep_file_has_intervals_a_metric_a_threshold_and_a_budget(tmp_path):
     sweep = load(ONE_AXIS, tmp_path)
     assert sweep.points == () and sweep.axis_keys == ["optim.weight_decay", "model.activation", "seed"]
@@ -166,16 +176,7 @@ def test_failed_runs_and_missing_values_are_left_out_of_the_mean(tmp_path):
 
 
 def test_two_axes_give_the_contour_of_the_interpolated_metric(tmp_path):
-    text = """
-[axes]
-"optim.lr" = { between = [0.01, 1], scale = "log" }
-"optim.weight_decay" = { between = [0, 1] }
-[adaptive]
-metric = "final_loss"
-threshold = 0.0
-runs = 9
-"""
-    sweep = load(text, tmp_path)
+    sweep = load(TWO_AXES, tmp_path)
     # final_loss = log10(lr) + 1 + 2 * wd - 1, a plane: its zero is wd = -log10(lr) / 2, a straight line in (log lr, wd)
     lrs, wds = [0.01, 0.1, 1.0], [0.0, 0.5, 1.0]
     rows = [

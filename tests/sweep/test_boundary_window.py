@@ -15,17 +15,7 @@ import pytest  # noqa: E402
 from engine.sweep.results import columns, format_cell  # noqa: E402
 from tests.qt_threads import no_thread_left_running  # noqa: E402, F401 (an autouse fixture)
 
-from .test_adaptive import HEAD, ONE_AXIS, SET  # noqa: E402
-
-TWO_AXES = """
-[axes]
-"optim.lr" = { between = [0.01, 1], scale = "log" }
-"optim.weight_decay" = { between = [0, 1] }
-[adaptive]
-metric = "final_loss"
-threshold = 0.0
-runs = 9
-"""
+from .test_adaptive import HEAD, ONE_AXIS, SET, TWO_AXES  # noqa: E402
 
 
 def write_results(root, sweep_text: str, rows: list[dict]) -> None:
