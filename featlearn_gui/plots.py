@@ -209,15 +209,25 @@ TIME_PLOTS = {plot.key: plot for plot in (
 # --- the certificate's peak against the step, and the changes of λ that make it jump ---------------------------
 
 _PEAKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PEAK_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 LAMBDA_JUMP = ("η_λ is the residual's correlation divided by λ, so when λ is halved η_λ doubles at once (to about "
                "±2 where it was ±1) and looks 'not certified'; gradient descent then moves the neurons until "
                "|η_λ| ≤ 1 again.")
 
 
+PEAK_SAMPLES = 120  # the peak's path: every ~2° for three orthogonal teachers (teachers are always samples)
+
+
 def certificate_peak(history: RunHistory, count: int) -> np.ndarray:
     """(count,) max |η_λ| along the teacher path of the first `count` snapshots (the unscaled correlation where
-    λ = 0), from engine.certificate.live_certificate; each snapshot is computed once."""
-    path, _pre = _path_and_pre(history)
+    λ = 0), from engine.certificate.live_certificate; each snapshot is computed once.
+
+    The path is sampled a third as densely as the certificate panel's (PEAK_SAMPLES): the peak of a live run is
+    computed for every snapshot as it arrives, a third of the window's drawing time at the full density, and the
+    peaks sit at the teachers (samples of every path) or on smooth bumps that the coarser path meets within ~1 %."""
+    path = _PEAK_PATHS.get(history)
+    if path is None:
+        path = _PEAK_PATHS[history] = teacher_path(history.teacher.w, samples=PEAK_SAMPLES)
     done = _PEAKS.get(history, np.zeros(0))
     if len(done) < count:
         view, activation = history.view(), history.config.model.activation

@@ -32,7 +32,9 @@ from featlearn_gui.shared_history import share
 from featlearn_gui.worker import TrainingWorker
 from featlearn_gui.worker_pool import pool, shared_prefix
 
-FRAME_MS = 16  # the frame clock: about 60 ticks a second
+FRAME_MS = 16  # the frame clock: about 60 ticks a second when drawing is cheap
+GUI_LOAD = 0.9  # at most this share of the GUI thread goes to frames: the rest answers input, pipes and timers
+MAX_INTERVAL_MS = 100  # however costly the frames, at least 10 a second
 MAX_FRAME_S = 0.1  # a late tick advances playback by at most this much time (a stall does not jump the cursor)
 LEAD_S = 0.25  # paced training may run this much play time ahead of the slowest run
 THROUGHPUT_WINDOW_S = 0.25
@@ -118,6 +120,8 @@ class Session(QtCore.QObject):
         self._clock.setInterval(FRAME_MS)
         self._clock.timeout.connect(self._on_clock_tick)
         self._last_tick = time.perf_counter()
+        self._last_cpu = time.thread_time()
+        self._frame_cpu = 0.0  # the GUI thread's busy time per frame (smoothed): drawing, painting, reading pipes
         self._target = 0.0  # the step paced training aims at (advances at `speed`)
         self._moved = False  # the cursor was moved by someone, not by playback, since the last tick
         self._advancing = False
@@ -360,6 +364,7 @@ class Session(QtCore.QObject):
     def _on_clock_tick(self) -> None:
         now = time.perf_counter()
         elapsed, self._last_tick = min(now - self._last_tick, MAX_FRAME_S), now
+        self._keep_pace()
         self._update_throughput(now)
         model = self.model
         if model.playing:
@@ -370,6 +375,19 @@ class Session(QtCore.QObject):
         cost = time.perf_counter() - now
         self.frame_seconds += cost
         self.worst_frame_s = max(self.worst_frame_s, cost)
+
+    def _keep_pace(self) -> None:
+        """Space the ticks so that frames take at most GUI_LOAD of the GUI thread.
+
+        A frame costs more than its tick: Qt paints and processes the scenes after it. Ticking at 60 Hz regardless
+        kept the thread busy from one frame to the next, so a key press or a pipe message waited a frame or two
+        (50-90 ms stalls). The thread's CPU time since the last tick measures the whole frame's cost."""
+        cpu = time.thread_time()
+        busy, self._last_cpu = cpu - self._last_cpu, cpu
+        self._frame_cpu = 0.8 * self._frame_cpu + 0.2 * busy
+        interval = round(min(max(FRAME_MS, 1000 * self._frame_cpu / GUI_LOAD), MAX_INTERVAL_MS))
+        if interval != self._clock.interval():
+            self._clock.setInterval(interval)
 
     def _advance(self, elapsed: float) -> None:
         model = self.model

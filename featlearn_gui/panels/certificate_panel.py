@@ -102,8 +102,10 @@ class CertificatePanel(QtWidgets.QWidget):
             self._show_teacher(run, curves)
         self.live.setData(curves.x, curves.live)
         self._settle_y_range(curves.live)
+        # Whole-pixel sizes: pyqtgraph renders each new (size, colour) once into its atlas, and sizes that vary
+        # continuously made every frame render (and keep) a dot per student anew.
         self.students.setData(curves.student_x, np.clip(curves.student_y, -ETA_SHOWN, ETA_SHOWN),
-                              size=5 + 10 * curves.student_size, brush=self._student_brushes(curves))
+                              size=np.round(5 + 10 * curves.student_size), brush=self._student_brushes(curves))
         unscaled = "" if curves.scaled else ": λ = 0, the live curve is the unscaled correlation"
         first = f"step {curves.step}{unscaled}"
         if len(self.model.runs) > 1:

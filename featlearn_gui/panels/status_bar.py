@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui.model import AppModel, Run
+from featlearn_gui.panels.steady_size import hold_size
 
 STATUS_COLOURS = {"failed": "#c62828", "finished": "#2e7d32", "running": "#0277bd"}
 
@@ -25,6 +26,10 @@ class StatusBits(QtCore.QObject):
         for label, width in ((self.step, 150), (self.rate, 120), (self.device, 90), (self.loss, 150)):
             label.setMinimumWidth(width)
             bar.addPermanentWidget(label)
+        # The step, rate and loss change with every frame: sized once, they do not re-lay out the window each time.
+        hold_size(self.step, "step 99,999,999 / 99,999,999")
+        hold_size(self.rate, "9,999,999 steps/s", "training idle")
+        hold_size(self.loss, "loss -8.888e-888")
         model.events.step.connect(self._on_model_cursor_changed)
         model.events.selected.connect(self._on_model_selected_changed)
         model.events.throughput.connect(self._on_model_throughput_changed)

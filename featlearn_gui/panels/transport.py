@@ -11,9 +11,13 @@ from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui import prompts
 from featlearn_gui.model import SPEEDS, AppModel
+from featlearn_gui.panels.steady_size import hold_size, hold_spin_box_size
 from featlearn_gui.session import Session
 
 Icon = QtWidgets.QStyle.StandardPixmap
+
+
+WIDEST_STEP = 99_999_999  # the step box and label are sized for steps up to this (see panels.steady_size)
 
 
 class TransportPanel(QtWidgets.QWidget):
@@ -40,8 +44,10 @@ class TransportPanel(QtWidgets.QWidget):
         self.step_box.setKeyboardTracking(False)
         self.step_box.setToolTip("Go to a step (each run shows its last snapshot at or before it)")
         self.step_box.setMinimumWidth(80)
+        hold_spin_box_size(self.step_box, WIDEST_STEP)  # the range grows every frame while training
         self.last_label = QtWidgets.QLabel("/ 0")
         self.last_label.setMinimumWidth(64)
+        hold_size(self.last_label, f"/ {WIDEST_STEP}")
         self.speed_box = QtWidgets.QComboBox()
         for speed in SPEEDS:
             self.speed_box.addItem(f"{speed:,} steps/s" if speed else "max speed", speed)

@@ -82,6 +82,7 @@ def train_to(qtbot):
     def train(win, step: int, timeout: int = 15000) -> None:
         win.session.train_to(step)
         qtbot.waitUntil(lambda: win.model.status == "finished" and win.model.step == step, timeout=timeout)
+        qtbot.waitUntil(lambda: win.transport.drawn_step == step, timeout=timeout)  # and a frame showed it
 
     return train
 

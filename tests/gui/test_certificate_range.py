@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.certificate import live_certificate, teacher_path
 from engine.trainer import train
-from featlearn_gui.plots import ETA_SHOWN, PATH_SAMPLES
+from featlearn_gui.plots import ETA_SHOWN, PATH_SAMPLES, PEAK_SAMPLES, certificate_peak
 
 from .test_panels import make_panels
 
@@ -44,7 +44,7 @@ def test_each_change_of_lambda_is_marked_and_the_jump_explained(qtbot, small_con
         assert marks == list(changes)
     peak = decay._curves[(1, 0)][0].yData
     i = int(np.searchsorted(steps, 100))
-    path = teacher_path(history.teacher.w, samples=PATH_SAMPLES)
+    path = teacher_path(history.teacher.w, samples=PEAK_SAMPLES)
     for j in (i - 1, i):
         snap = history.snapshot(j)
         live, _ = live_certificate(path.points, snap.student_w, snap.student_a, history.teacher,
@@ -54,3 +54,22 @@ def test_each_change_of_lambda_is_marked_and_the_jump_explained(qtbot, small_con
     certificate.draw_now()
     assert "λ 0.01 → 0.005 at step 100" in certificate.plot.titleLabel.text
     assert "doubles" in certificate.toolTip() and "doubles" in decay.toolTip()
+
+
+def test_certificate_peak_series_equals_the_live_certificate_of_each_snapshot(small_config):
+    """The peak plot against engine.certificate.live_certificate, one snapshot at a time, for a run whose λ is
+    halved and one with λ = 0 (the unscaled correlation); its coarser path finds the dense path's peak within 2 %."""
+    for extra in (["optim.decay_every=100"], ["optim.weight_decay=0", "optim.weight_decay_min=0"]):
+        history = train(small_config(*extra))
+        expected, dense = [], []
+        for i in range(len(history)):
+            snap = history.snapshot(i)
+            for samples, peaks in ((PEAK_SAMPLES, expected), (PATH_SAMPLES, dense)):
+                path = teacher_path(history.teacher.w, samples=samples)
+                live, _ = live_certificate(path.points, snap.student_w, snap.student_a, history.teacher,
+                                           history.config.model.activation, snap.weight_decay)
+                peaks.append(np.max(np.abs(live)))
+        first = certificate_peak(history, 3)  # a live run asks for what it shows, a few snapshots at a time
+        np.testing.assert_allclose(certificate_peak(history, len(history)), expected, rtol=1e-12)
+        np.testing.assert_allclose(first, expected[:3], rtol=1e-12)
+        np.testing.assert_allclose(expected, dense, rtol=0.02)
