@@ -13,10 +13,10 @@ torch tensors and return the same kind.
 from __future__ import annotations
 
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 TWO_PI = 2.0 * math.pi
 
@@ -38,13 +38,17 @@ COEFFICIENTS: dict[str, KernelCoefficients] = {
 }
 
 
+def _lib(u):
+    """torch for a tensor, numpy otherwise. This module never imports torch: where torch is not loaded nothing is
+    a tensor, and the app's window, which draws numpy snapshots, runs without it."""
+    torch = sys.modules.get("torch")
+    return torch if torch is not None and isinstance(u, torch.Tensor) else np
+
+
 def _clip(u):
     # Rounding gives cosines like 1.0000000000000002 on the diagonal, and arccos of that is NaN.
-    return torch.clamp(u, -1.0, 1.0) if isinstance(u, torch.Tensor) else np.clip(u, -1.0, 1.0)
-
-
-def _lib(u):
-    return torch if isinstance(u, torch.Tensor) else np
+    lib = _lib(u)
+    return np.clip(u, -1.0, 1.0) if lib is np else lib.clamp(u, -1.0, 1.0)
 
 
 def kappa(u, activation: str):
@@ -79,7 +83,7 @@ def sine_and_angle(rows, V, U):
     lib = _lib(U)
     sine, angle = lib.sqrt((1.0 - U) * (1.0 + U)), lib.arccos(U)
     near = lib.abs(U) > NEAR
-    i, j = torch.nonzero(near, as_tuple=True) if lib is torch else np.nonzero(near)
+    i, j = np.nonzero(near) if lib is np else lib.nonzero(near, as_tuple=True)
     if len(i):
         x, y = rows[i], V[j]
         D, S = _norm(lib, x - y), _norm(lib, x + y)
@@ -97,7 +101,7 @@ def unit_rows(W):
     first, so a neuron of norm 1e-170 (whose squares underflow to 0) still gets a unit direction. A zero row
     has norm 0 and direction 0."""
     lib = _lib(W)
-    top = W.abs().amax(-1) if lib is torch else np.abs(W).max(-1)
+    top = np.abs(W).max(-1) if lib is np else W.abs().amax(-1)
     scaled = W / lib.where(top > 0, top, 1.0)[:, None]
     n = _norm(lib, scaled)
     return top * n, scaled / lib.where(n > 0, n, 1.0)[:, None]
@@ -115,7 +119,7 @@ def kappa_second(u, activation: str, cap: float = 1e12):
     lib, u = _lib(u), _clip(u)
     alpha = COEFFICIENTS[activation].alpha
     root = lib.sqrt(1.0 - u * u)
-    root = torch.clamp(root, min=1.0 / cap) if lib is torch else np.maximum(root, 1.0 / cap)
+    root = np.maximum(root, 1.0 / cap) if lib is np else lib.clamp(root, min=1.0 / cap)
     return alpha / (TWO_PI * root)
 
 
@@ -131,7 +135,7 @@ def pair_kernel(w, v, activation: str):
 def activation_fn(z, norms, activation: str):
     """σ applied to pre-activations z = xᵀw (n, m) of neurons with norms ‖w‖ (m,); torch."""
     if activation == "relu":
-        return torch.relu(z)
+        return z.relu()
     if activation == "abs":
         return z.abs()
     return 0.5 * z.abs() - norms / math.sqrt(TWO_PI)

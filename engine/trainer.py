@@ -14,6 +14,7 @@ The trainer holds no threads: a GUI worker or the CLI iterates it and may stop w
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from .batches import Minibatches, OnlineBatches
-from .config import RunConfig
+from .config import ConfigError, RunConfig
 from .empirical import EmpiricalObjective, samples_value_and_grad, second_moments
 from .history import RunHistory, Snapshot
 from .initial import draw_samples, init_student, make_teacher, resolve_device
@@ -290,3 +291,21 @@ def train(config: RunConfig, until: int | None = None) -> RunHistory:
         exc.history = history  # type: ignore[attr-defined]
         raise
     return history
+
+
+def start_history(config: RunConfig) -> tuple[RunHistory, str]:
+    """A run's history at step 0 and "", or its empty history and why step 0 failed (divergence, a device error).
+
+    Step 0 is drawn on the CPU (the same seeded draws as on any device), so a window can show a run before its
+    training process has set up the device. Raises ConfigError when the config cannot make a run at all.
+    """
+    try:
+        trainer = Trainer(dataclasses.replace(config, device="cpu"))
+    except RuntimeError as exc:
+        raise ConfigError(f"cannot start the run: {exc}") from None
+    history = RunHistory(config, trainer.teacher, capacity=1, dtype=trainer.new_history().view()["student_w"].dtype)
+    try:
+        history.append(next(trainer.run(until=0)))
+    except RuntimeError as exc:  # Diverged included
+        return history, f"cannot start the run: {exc}"
+    return history, ""

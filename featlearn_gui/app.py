@@ -148,6 +148,9 @@ def _close_on_interrupt(app: QtWidgets.QApplication) -> QtCore.QTimer:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from featlearn_gui.worker_pool import pool
+
+    pool().fill()  # the first training process imports torch (seconds) on another core while this one builds
     from engine import presets
     from engine.config import ConfigError
     from featlearn_gui.application import App

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from engine.branch import branch_history
 from engine.config import CHOICES, SECTIONS, ConfigError, RunConfig, flatten, from_dict, key_help, parse_value
+from engine.history import RunHistory
 from engine.lineage import KICKS, NO_KICK, Kick, name_of
-from engine.trainer import Diverged
 from featlearn_gui import prompts
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.session import Session
+from featlearn_gui.worker_pool import CallFailed, pool
 
 BRANCH_SECTIONS = ("optim", "loss")  # what the dialog offers; the teacher is changed by dragging it
 DEFAULT_KICK_SIZE = "0.05"
@@ -27,6 +28,18 @@ DEFAULT_KICK_SIZE = "0.05"
 def displayed_step(model: AppModel, run: Run) -> int:
     """The step of the snapshot `run` shows at the cursor (a recorded step: where a branch can start)."""
     return int(run.history.steps[run.index_at(model.step)])
+
+
+def parent_until(history: RunHistory, step: int) -> RunHistory:
+    """A plain copy of `history`'s snapshots up to `step` (all of them if it was not recorded: the engine then
+    names the nearest recorded step), with its lineage: what a branch needs of its parent, picklable."""
+    steps = history.steps
+    count = int(np.searchsorted(steps, step, side="right")) if step in steps else len(steps)
+    copy = RunHistory(history.config, history.teacher, capacity=max(count, 1), dtype=history.view()["student_w"].dtype)
+    for i in range(count):
+        copy.append(history.snapshot(i))
+    copy.lineage = getattr(history, "lineage", None)
+    return copy
 
 
 def lineage_text(run: Run) -> str:
@@ -180,8 +193,11 @@ class Brancher(QtCore.QObject):
         """The child of `run` at recorded `step`, added right after it and selected; None (after saying why) if it
         cannot start."""
         try:
-            history = branch_history(run.history, step, config, kick, parent_name=name_of(run.path, run.label))
-        except (ConfigError, Diverged) as exc:
+            # A training process builds the child (engine.branch trains it to its own state at the step): this
+            # process does not import torch. It gets a plain copy of the parent up to the step.
+            history = pool().call("branch_history", parent_until(run.history, step), step, config, kick,
+                                  name_of(run.path, run.label))
+        except (ConfigError, CallFailed) as exc:
             prompts.show_error(self._parent, "Cannot branch the run", str(exc))
             return None
         child = self.session.make_run(history, label=self._free_label(f"{run.label} @ {step:,}"))

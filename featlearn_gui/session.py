@@ -22,9 +22,8 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from engine.config import ConfigError, RunConfig
+from engine.config import RunConfig
 from engine.history import RunHistory
-from engine.trainer import Diverged, Trainer
 from featlearn_gui.comparisons.differences import describe
 from featlearn_gui.model import AppModel, Run
 from featlearn_gui.palette import RUNS
@@ -150,20 +149,13 @@ class Session(QtCore.QObject):
         colour = colour or self._free_colour()
         if isinstance(source, RunHistory):
             return self._resume(source, label, path, colour, origin)
-        try:
-            # Step 0 is drawn here on the CPU (the same seeded draws), so the views have something at once and
-            # CUDA is initialised only in the training process.
-            trainer = Trainer(dataclasses.replace(source, device="cpu"))
-        except RuntimeError as exc:
-            raise ConfigError(f"cannot start the run: {exc}") from None
-        dtype = trainer.new_history().view()["student_w"].dtype
-        first = RunHistory(source, trainer.teacher, capacity=1, dtype=dtype)
+        # Step 0 comes from a training process (drawn there on the CPU: the same seeded draws), so this process
+        # never imports torch and CUDA is initialised only where the run trains.
+        first, failure = pool().call("start_history", source)
         device = "cpu" if source.device == "cpu" else f"{source.device} (starting)"
-        try:
-            first.append(next(trainer.run(until=0)))
-        except (Diverged, RuntimeError) as exc:
+        if failure:
             run = Run(label, first, colour=colour, source=origin, device=device)
-            run.status, run.message = "failed", f"cannot start the run: {exc}"
+            run.status, run.message = "failed", failure
             return run
         run = Run(label, self._share(first), colour=colour, source=origin, device=device, message=self.shared_note)
         self._attach(run)

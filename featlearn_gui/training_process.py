@@ -15,7 +15,11 @@ Messages to the GUI are tuples (job, kind, ...):
     (job, "failed", message)       divergence or a device error; the history up to there stays valid
     (job, "unusable", reason)      the run cannot be trained here (e.g. device = "cuda" without one)
     (job, "stopped",)              the job ended; the process is free
+    (None, "ready", pid, cuda)     torch and the engine are imported; whether CUDA is available
+    (None, "result", value)        the answer to a call
+    (None, "error", kind, message) a call that raised: kind "config" (a ConfigError) or "failed" (any other)
 Commands from the GUI:
+    ("call", name, args)           between jobs: CALLS[name](*args), what the GUI process would need torch for
     ("train", job, config, teacher, path, layout, count, max_steps, threshold)
     ("pace", job, target, free)    train while the last step is below `target` (or freely)
     ("stop_at", job, max_steps, threshold)
@@ -31,6 +35,35 @@ import os
 import time
 
 MESSAGE_INTERVAL_S = 1.0 / 120.0  # counts at most this often while training flat out (the GUI draws at ≤ 60 Hz)
+# What a window asks a training process to compute (the GUI process never imports torch): module, function.
+CALLS = {
+    "start_history": ("engine.trainer", "start_history"),  # a new run's step 0
+    "branch_history": ("engine.branch", "branch_history"),  # a branch's history up to its own first state
+    "cuda_available": ("featlearn_gui.training_process", "cuda_available"),
+}
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device (asked through NVML, so that this process does not initialise CUDA)."""
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def answer(name: str, args: tuple) -> tuple:
+    """The reply to a call: ("result", value) or ("error", kind, message); never raises."""
+    import importlib
+
+    from engine.config import ConfigError
+
+    try:
+        module, function = CALLS[name]
+        return "result", getattr(importlib.import_module(module), function)(*args)
+    except ConfigError as exc:
+        return "error", "config", str(exc)
+    except Exception as exc:  # a divergence, a device error: the GUI says so (it must not pickle engine classes)
+        return "error", "failed", str(exc) or type(exc).__name__
 
 
 def serve(conn) -> None:
@@ -40,7 +73,7 @@ def serve(conn) -> None:
     import engine.trainer  # noqa: F401 (imported now, so that a job starts at once)
 
     torch.set_num_threads(1)  # one core per run: the GUI needs the other, and small problems gain nothing
-    conn.send((None, "ready", os.getpid()))
+    conn.send((None, "ready", os.getpid(), cuda_available()))
     while True:
         try:
             message = conn.recv()
@@ -48,6 +81,8 @@ def serve(conn) -> None:
             return  # the GUI is gone
         if message[0] == "quit":
             return
+        if message[0] == "call":
+            conn.send((None, *answer(message[1], message[2])))
         if message[0] == "train" and not Job(conn, *message[1:]).run():
             return
 

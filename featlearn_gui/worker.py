@@ -108,6 +108,8 @@ class TrainingWorker(QtCore.QObject):
                 message = worker.conn.recv()
                 if message[0] == self.job:
                     self._handle(message[1], message[2:])
+                elif message[0] is None:
+                    self.pool.note(worker, message)
                 if self.worker is None:
                     return
         except (EOFError, OSError):

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 
 WARM = 1  # idle processes kept ready
 QUIT_WAIT_S = 1.0
+CALL_TIMEOUT_S = 120.0  # a call waits this long for a process still starting (importing torch takes seconds)
 SHUTDOWN_WAIT_S = 0.2  # quitting, a process still importing torch is not waited for: it holds nothing of value
+
+
+class CallFailed(RuntimeError):
+    """A call that raised in the training process (a divergence, a device error), with its message."""
 
 
 @dataclass(eq=False)
@@ -63,6 +68,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
+        self.cuda: bool | None = None  # whether training processes can use CUDA (each says so when ready)
 
     def _start(self) -> Worker:
         from featlearn_gui.training_process import serve
@@ -110,6 +116,40 @@ class WorkerPool:
             if worker in group:
                 group.remove(worker)
 
+    def call(self, name: str, *args, timeout_s: float = CALL_TIMEOUT_S):
+        """CALLS[name](*args) (featlearn_gui.training_process) computed in an idle process, which stays idle; what
+        the GUI process would otherwise import torch for. Waits for a process still starting. Raises ConfigError or
+        CallFailed as the call did; a process that dies or does not answer in `timeout_s` is replaced, and the
+        call is computed here instead (importing torch into this process: slow once, but never lost)."""
+        self.fill()
+        worker = self._idle[0]
+        try:
+            reply = self._ask(worker, name, args, timeout_s)
+        except (EOFError, OSError, TimeoutError):
+            self.discard(worker)
+            self.fill()
+            from featlearn_gui.training_process import answer
+
+            reply = answer(name, args)
+        if reply[0] == "result":
+            return reply[1]
+        from engine.config import ConfigError
+
+        raise (ConfigError if reply[1] == "config" else CallFailed)(reply[2])
+
+    def _ask(self, worker: Worker, name: str, args: tuple, timeout_s: float) -> tuple:
+        if not worker.send("call", name, args):
+            raise OSError("the training process is gone")
+        deadline = time.perf_counter() + timeout_s
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not worker.conn.poll(left):
+                raise TimeoutError(f"no answer to {name} in {timeout_s:g} s")
+            message = worker.conn.recv()
+            if message[0] is None and message[1] in ("result", "error"):
+                return message[1:]
+            self.note(worker, message)  # or a late message of the process's previous job
+
     def wait_ready(self, timeout_s: float) -> bool:
         """Wait until every idle process has imported torch and the engine (tests, benchmarks); True if all did."""
         deadline = time.perf_counter() + timeout_s
@@ -118,9 +158,14 @@ class WorkerPool:
                 left = deadline - time.perf_counter()
                 if left <= 0 or not worker.conn.poll(left):
                     return False
-                message = worker.conn.recv()
-                worker.ready = message[1] == "ready"
+                self.note(worker, worker.conn.recv())
         return all(w.ready for w in self._idle)
+
+    def note(self, worker: Worker, message: tuple) -> None:
+        """A message of no job, whoever read it: "ready" says the process is set up, and whether CUDA is there."""
+        if message[0] is None and message[1] == "ready":
+            worker.ready = True
+            self.cuda = bool(message[3])
 
     @property
     def pids(self) -> list[int]:
@@ -141,6 +186,14 @@ class WorkerPool:
 
 
 _POOL: WorkerPool | None = None
+
+
+def cuda_available() -> bool:
+    """Whether training processes can use CUDA: as the first to be ready said (this process never imports torch)."""
+    workers = pool()
+    if workers.cuda is None:
+        workers.cuda = bool(workers.call("cuda_available"))
+    return workers.cuda
 
 
 def pool() -> WorkerPool:

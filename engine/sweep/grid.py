@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from .. import config as config_mod
 from .. import presets
@@ -339,6 +338,8 @@ def _check_corners(base: RunConfig, axes: tuple[Axis, ...]) -> tuple[SweepPoint,
 
 def _check_runnable(cfg: RunConfig, label: str) -> None:
     """What the config validation cannot see: the device, and whether random teachers can be placed."""
+    import torch  # here, not at the top: the app reads sweep files and phase diagrams without torch
+
     try:
         resolve_device(cfg.device)
         make_teacher(cfg, torch.Generator().manual_seed(cfg.seed))

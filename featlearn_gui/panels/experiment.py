@@ -8,16 +8,15 @@ engine's own ConfigError message and not applied. Presets, open/save and recent 
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any
 
-import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import presets
 from engine.config import CHOICES, SECTIONS, ConfigError, RunConfig, flatten, from_dict, key_help, parse_value
 from featlearn_gui.files import FileActions
 from featlearn_gui.model import AppModel
+from featlearn_gui.worker_pool import cuda_available
 
 INVALID_STYLE = "border: 1px solid #d32f2f; background: #fdecea;"
 SECTION_TITLES = {"": "Run", "teacher": "Teacher", "student": "Student", "model": "Model", "loss": "Loss",
@@ -109,6 +108,13 @@ class ExperimentPanel(QtWidgets.QWidget):
         self._on_files_recent_changed(files.settings.recent_files())
         self._on_model_selected_changed()
 
+    @staticmethod
+    def _offer_cuda(box: QtWidgets.QComboBox) -> None:
+        if not cuda_available():
+            item = box.model().item(CHOICES["device"].index("cuda"))
+            item.setEnabled(False)
+            item.setToolTip("No CUDA device is available")
+
     def _make_editor(self, key: str) -> QtWidgets.QWidget:
         holder = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(holder)
@@ -117,12 +123,10 @@ class ExperimentPanel(QtWidgets.QWidget):
         if key in CHOICES:
             editor = QtWidgets.QComboBox()
             editor.addItems(list(CHOICES[key]))
-            # Asked through NVML, so the GUI process never initialises CUDA (only training processes do).
-            os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-            if key == "device" and not torch.cuda.is_available():
-                item = editor.model().item(CHOICES[key].index("cuda"))
-                item.setEnabled(False)
-                item.setToolTip("No CUDA device is available")
+            if key == "device":
+                # Asked of a training process once the event loop runs: the window builds meanwhile, while the
+                # first process still imports torch (the app's first run waits for it anyway).
+                QtCore.QTimer.singleShot(0, self, lambda box=editor: self._offer_cuda(box))
             editor.activated.connect(lambda _row, k=key: self._on_editor_edited(k))
         else:
             editor = QtWidgets.QLineEdit()
