@@ -97,6 +97,7 @@ def _open_window(preset: str):
     from featlearn_gui.app import apply_style
     from featlearn_gui.application import App
     from featlearn_gui.settings import Settings
+    from featlearn_gui.worker_pool import pool
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     apply_style(app)
@@ -109,6 +110,7 @@ def _open_window(preset: str):
     window.show()
     QtTest.QTest.qWaitForWindowExposed(window)
     _wait(lambda: not window.model.selected.device.endswith("(starting)"), 60.0)  # its process is set up
+    pool().wait_ready(60.0)  # and the idle one started to replace it has imported torch (seconds of a core)
     QtTest.QTest.qWait(SETTLE_MS)
     return app, window
 
@@ -196,9 +198,14 @@ def attached_vs_headless(preset: str = "paper", steps: int = 4000, loaded: bool 
     """Headless and attached throughput on `preset` at max speed, their ratio, frames per second and the worst GUI
     stall; `loaded`: with a second process spinning on one core throughout."""
     with one_core_loaded() if loaded else contextlib.nullcontext():
-        headless = headless_steps_per_s(preset, steps)
+        # Headless before and after: a shared machine's speed drifts by ±10 % within a minute, so the attached
+        # run is compared with the mean of the two runs around it.
+        before = headless_steps_per_s(preset, steps)
         attached = attached_steps_per_s(preset, steps)
-    return {"preset": preset, "steps": steps, "headless_steps_per_s": headless, **attached,
+        after = headless_steps_per_s(preset, steps)
+    headless = (before + after) / 2
+    return {"preset": preset, "steps": steps, "headless_steps_per_s": headless,
+            "headless_before_after": f"{before:.0f} / {after:.0f}", **attached,
             "ratio": attached["attached_steps_per_s"] / headless}
 
 
