@@ -149,6 +149,10 @@ ACTIONS: tuple = (
     Action("&Run", SEPARATOR),
     Action("&Run", "Faster", functools.partial(_speed, direction=1), "]"),
     Action("&Run", "Slower", functools.partial(_speed, direction=-1), "["),
+    Action("&Run", "&Log time", lambda w, checked: setattr(w.model, "log_time", checked), "L",
+           "Playback in proportion to the step: the speed holds at step 1,000, earlier steps play slower and later "
+           "ones faster, so each doubling of the step takes equally long", checkable=True,
+           checked=lambda w: w.model.log_time, name="log time"),
     Action("&Run", SEPARATOR),
     Action("&Run", "&Reset", lambda w: w.transport.reset_button.click(), "Ctrl+R"),
     Action("&Run", "&New seed", lambda w: w.transport.seed_button.click(), "Ctrl+N"),
@@ -187,10 +191,12 @@ def expand(window, table: Iterable[Action] = ACTIONS) -> list[Action]:
     return entries
 
 
-def _call(window, action: Action, checked: bool = False) -> None:
-    """QAction.triggered's slot: only a checkable entry's handler is told the new state."""
+def _call(window, action: Action, qaction: QtGui.QAction) -> None:
+    """QAction.triggered's slot: only a checkable entry's handler is told the new state. The state is read from the
+    QAction: PySide calls a partial without triggered's `checked`, so every toggle was told False (a dock hidden
+    from the View menu could not be shown again)."""
     if action.checkable:
-        action.handler(window, checked)
+        action.handler(window, qaction.isChecked())
     else:
         action.handler(window)
 
@@ -229,7 +235,7 @@ def add(window, menu: QtWidgets.QMenu, action: Action, groups: dict | None = Non
         qaction.setChecked(bool(action.checked and action.checked(window)))
     if action.group and groups is not None:
         groups.setdefault(action.group, QtGui.QActionGroup(window)).addAction(qaction)
-    qaction.triggered.connect(functools.partial(_call, window, action))
+    qaction.triggered.connect(functools.partial(_call, window, action, qaction))
     if action.shortcut is not None:
         qaction.setShortcut(QtGui.QKeySequence(action.shortcut))
         qaction.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)

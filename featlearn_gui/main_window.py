@@ -107,6 +107,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model.run_changed.connect(self._on_model_run_changed)
         self.model.events.title.connect(self._on_model_runs_changed)
         self.model.speed = self.settings.speed()
+        self.model.log_time = self.settings.log_time()
         self.model.options = self.settings.view_options()
         self._on_model_runs_changed()
         if restore:
@@ -156,6 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for name, dock in self.docks.items():  # a dock closed by its own button unticks its entry
             dock.toggleViewAction().toggled.connect(self.actions_by_key[f"dock {name}"].setChecked)
         self.model.events.renderer.connect(self._on_model_renderer_changed)
+        self.model.events.log_time.connect(self._on_model_log_time_changed)
 
     # --- runs -----------------------------------------------------------------------------------------------
 
@@ -306,6 +308,9 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setStyleSheet("QLabel { font-family: monospace; }")
         box.open()
 
+    def _on_model_log_time_changed(self, on: bool) -> None:
+        self.actions_by_key["log time"].setChecked(on)  # the transport's box may have changed it
+
     def _on_model_renderer_changed(self, name: str) -> None:
         self.actions_by_key[f"renderer {name}"].setChecked(True)
 
@@ -353,6 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.set_view_options(self.model.options)
         self.settings.set_speed(self.model.speed)
+        self.settings.set_log_time(self.model.log_time)
         self.settings.set_renderer(self.model.renderer)
         if self.model.selected is not None and len(self.model.runs) == 1:
             self.settings.set_last_preset(self.model.selected.preset_name)
@@ -365,6 +371,7 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.show()
         self.model.options = ViewOptions()
         self.model.speed = DEFAULT_SPEED
+        self.model.log_time = False
         self.model.renderer = "auto"
         self.spheres.reset_camera()
         self.fit_to_screen()  # the default layout may need the compact docks on this screen

@@ -30,6 +30,9 @@ from featlearn_gui.scene import ViewOptions
 # paper preset's 16,000-step story in about half a minute, whatever the frame rate.
 SPEEDS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 0)
 DEFAULT_SPEED = 500
+# Log time: the speed holds at this step, playback is slower before it and faster after it, in proportion to the
+# step (so each doubling of the step takes equally long: the early events get the time the late ones do).
+LOG_TIME_REFERENCE = 1000
 # ready: waits for play or →; running: training; paused / stopped: by its own controls; finished: reached its last
 # step; failed: diverged or a device error (the history up to there stays); loaded: read from a file that cannot
 # be continued here.
@@ -113,6 +116,7 @@ class AppModel:
     following: bool = True  # the cursor rides the live edge as the runs train
     playing: bool = False
     speed: int = DEFAULT_SPEED
+    log_time: bool = False  # playback ∝ the step (see LOG_TIME_REFERENCE); max speed ignores it
     max_steps: int | None = None  # stop every run here; None: each at its own optim.steps
     loss_threshold: float = 0.0  # stop a run when its loss falls to this (0: off)
     selected: Run | None = None  # the run the Experiment panel edits and the certificate panel shows
@@ -249,6 +253,14 @@ class AppModel:
     @property
     def has_unsaved_work(self) -> bool:
         return any(run.has_unsaved_work for run in self.runs)
+
+    def playback_rate(self, step: float) -> float:
+        """Training steps per second of playback at `step`: `speed`, or in log time speed × step / LOG_TIME_REFERENCE
+        (from the first recorded step on: every run starts there at a finite pace); 0 at max speed."""
+        if not self.log_time or self.speed == 0:
+            return float(self.speed)
+        every = min((run.config.record.every for run in self.runs), default=1)
+        return self.speed * max(step, every) / LOG_TIME_REFERENCE
 
     def toggle_playing(self) -> None:
         self.playing = not self.playing

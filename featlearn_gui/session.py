@@ -5,7 +5,8 @@ shared history -> its TrainingWorker (the GUI's side of the pipe) publishes the 
 -> ONE frame clock here: each tick advances playback, then emits `frame`, and the window draws every panel at
 the cursor in one pass. When drawing is slower than the clock, ticks (frames) are dropped, never panels.
 
-Playback is in training steps per second (`model.speed`; 0 = as fast as the device goes). Every run training is
+Playback is in training steps per second (`model.speed`; 0 = as fast as the device goes; in log time, in
+proportion to the step: `AppModel.playback_rate`). Every run training is
 told the same target step, which advances at `speed`, so a big model and a small one advance together and the
 cursor (the slowest run's last step, `AppModel.frontier`) shows all of them at the same step. A run paused,
 stopped, finished or failed drops out of the pacing. With the cursor in the past, play replays the history at the
@@ -122,6 +123,7 @@ class Session(QtCore.QObject):
         self._last_cpu = time.thread_time()
         self._frame_cpu = 0.0  # the GUI thread's busy time per frame (smoothed): drawing, painting, reading pipes
         self._target = 0.0  # the step paced training aims at (advances at `speed`)
+        self._replayed = 0.0  # the replayed cursor, to a fraction of a step
         self._moved = False  # the cursor was moved by someone, not by playback, since the last tick
         self._advancing = False
         self._rate_mark = (time.perf_counter(), 0)
@@ -385,8 +387,9 @@ class Session(QtCore.QObject):
         model = self.model
         if model.speed > 0:
             every = min((run.config.record.every for run in model.runs), default=1)
-            ceiling = model.frontier + model.speed * LEAD_S + every  # a slow run does not leave the target behind
-            self._target = min(self._target + model.speed * elapsed, ceiling)
+            rate = model.playback_rate(self._target)
+            ceiling = model.frontier + rate * LEAD_S + every  # a slow run does not leave the target behind
+            self._target = min(self._target + rate * elapsed, ceiling)
             self._pace()
         if not model.following and not self._moved:  # a cursor just moved by hand is shown before it moves on
             self._replay(elapsed)
@@ -397,7 +400,12 @@ class Session(QtCore.QObject):
         """Play through the past at `speed` while the runs keep training ahead of the cursor."""
         model = self.model
         every = min((run.config.record.every for run in model.runs), default=1)
-        target = model.step + (max(int(model.speed * elapsed), 1) if model.speed > 0 else REPLAY_SNAPSHOTS * every)
+        if int(self._replayed) != model.step:  # the cursor was moved: replay from there
+            self._replayed = float(model.step)
+        # Fractions of a step carry over to the next frame: a slow speed (or early log time) at 60 frames a
+        # second moves less than one step a frame, and rounding each frame up played it several times too fast.
+        self._replayed += model.playback_rate(model.step) * elapsed if model.speed > 0 else REPLAY_SNAPSHOTS * every
+        target = int(self._replayed)
         self._advancing = True
         try:
             if target >= model.frontier:

@@ -65,6 +65,13 @@ class Settings:
     def set_speed(self, speed: int) -> None:
         self._q.setValue("playback/steps_per_second", int(speed))
 
+    def log_time(self) -> bool:
+        """Log-time playback (featlearn_gui.model.LOG_TIME_REFERENCE)."""
+        return self._read("playback/log_time", False, bool)
+
+    def set_log_time(self, on: bool) -> None:
+        self._q.setValue("playback/log_time", bool(on))
+
     def recent_files(self) -> list[str]:
         try:
             paths = json.loads(self._read("files/recent", "[]", str))

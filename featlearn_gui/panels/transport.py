@@ -52,6 +52,9 @@ class TransportPanel(QtWidgets.QWidget):
         for speed in SPEEDS:
             self.speed_box.addItem(f"{speed:,} steps/s" if speed else "max speed", speed)
         self.speed_box.setToolTip("Training steps per second of playback; max speed trains as fast as it can")
+        self.log_box = QtWidgets.QCheckBox("log")
+        self.log_box.setToolTip("Log time (L): the speed holds at step 1,000; earlier steps play slower and later ones "
+                                "faster, so each doubling of the step takes equally long")
         self.max_steps_box = QtWidgets.QSpinBox()
         self.max_steps_box.setRange(0, 100_000_000)
         self.max_steps_box.setSingleStep(1000)
@@ -70,6 +73,7 @@ class TransportPanel(QtWidgets.QWidget):
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.step_box.valueChanged.connect(self._on_step_box_changed)
         self.speed_box.activated.connect(self._on_speed_box_activated)
+        self.log_box.toggled.connect(self._on_log_box_toggled)
         self.max_steps_box.valueChanged.connect(self._on_stop_conditions_edited)
         self.threshold_edit.editingFinished.connect(self._on_stop_conditions_edited)
         self.reset_button.clicked.connect(self._on_reset_clicked)
@@ -101,6 +105,7 @@ class TransportPanel(QtWidgets.QWidget):
         bottom = QtWidgets.QHBoxLayout()
         bottom.addWidget(QtWidgets.QLabel("Speed"))
         bottom.addWidget(self.speed_box)
+        bottom.addWidget(self.log_box)
         bottom.addSpacing(16)
         bottom.addWidget(QtWidgets.QLabel("Stop at step"))
         bottom.addWidget(self.max_steps_box)
@@ -131,6 +136,9 @@ class TransportPanel(QtWidgets.QWidget):
 
     def _on_speed_box_activated(self, row: int) -> None:
         self.model.speed = self.speed_box.itemData(row)
+
+    def _on_log_box_toggled(self, on: bool) -> None:
+        self.model.log_time = on
 
     def _on_stop_conditions_edited(self) -> None:
         text = self.threshold_edit.text().strip()
@@ -193,6 +201,8 @@ class TransportPanel(QtWidgets.QWidget):
             self._icon = icon
             self.play_button.setIcon(self.style().standardIcon(icon))
         self.speed_box.setCurrentIndex(max(self.speed_box.findData(model.speed), 0))
+        with QtCore.QSignalBlocker(self.log_box):
+            self.log_box.setChecked(model.log_time)
         steps = model.max_steps if model.max_steps is not None else (model.config.optim.steps if model.config else 0)
         if not self.max_steps_box.hasFocus():
             with QtCore.QSignalBlocker(self.max_steps_box):

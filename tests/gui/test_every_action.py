@@ -131,3 +131,16 @@ def test_export_from_the_menu_opens_the_dialog_with_a_file_named_for_the_compari
     assert "weight-decay-vs-none" in dialog.path_edit.text()
     dialog.reject()
     QtCore.QCoreApplication.processEvents()
+
+
+def test_a_dock_hidden_from_the_view_menu_shows_again_from_it(qtbot, window):
+    """A checkable entry's handler is told the new state (PySide calls the menu's slot without it)."""
+    window.show()
+    qtbot.waitExposed(window)
+    entry = next(action for action in menu_actions(window) if name(action) == "Loss and objective")
+    dock = window.docks["loss"]
+    assert entry.isChecked() and dock.isVisible()
+    entry.trigger()
+    assert not entry.isChecked() and not dock.isVisible()
+    entry.trigger()
+    assert entry.isChecked() and dock.isVisible()
