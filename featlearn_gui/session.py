@@ -34,8 +34,9 @@ from featlearn_gui.worker_pool import pool, shared_prefix
 
 FRAME_MS = 16  # the frame clock: about 60 ticks a second when drawing is cheap
 GUI_LOAD = 0.9  # at most this share of the GUI thread goes to frames: the rest answers input, pipes and timers
-MAX_INTERVAL_MS = 100  # however costly the frames, at least 10 a second
-MAX_FRAME_S = 0.1  # a late tick advances playback by at most this much time (a stall does not jump the cursor)
+MAX_INTERVAL_MS = 100  # however costly the frames, a tick is due at least every 0.1 s
+MAX_FRAME_S = 0.25  # a late tick advances playback by at most this much time (a stall does not jump the cursor;
+# a slow renderer, ~10 frames a second, still plays at the speed asked)
 LEAD_S = 0.25  # paced training may run this much play time ahead of the slowest run
 THROUGHPUT_WINDOW_S = 0.25
 REPLAY_SNAPSHOTS = 5  # at max speed, replaying the past moves this many recordings per frame

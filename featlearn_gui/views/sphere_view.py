@@ -1,7 +1,7 @@
 """The sphere view: picks a renderer (OpenGL, the 2-D projected fallback, or the whole-sphere map), owns the
 camera, stacks the legend.
 
-    view = SphereView(renderer="auto")         # OpenGL when a context works, else the projected renderer
+    view = SphereView(renderer="auto")         # OpenGL on a GPU, else the projected renderer
     view = SphereView(renderer="map")          # every neuron at once, on an equal-area map
     view.set_frame(history, index, ViewOptions(trails=True, certificate="live"))
     rgba = view.render_image(800, 800)         # what the view shows, for export
@@ -34,24 +34,30 @@ MAP_ASPECT = float(HALF_WIDTH / HALF_HEIGHT)  # the Hammer map is twice as wide 
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")  # no usable OpenGL widget: GLViewWidget would crash or fail
 
 
+SOFTWARE_GL = ("llvmpipe", "softpipe", "software", "swrast")  # GL_RENDERER of a driver that draws on the CPU
+GL_RENDERER = 0x1F01
+
+
 @functools.cache
-def _gl_works(platform: str) -> bool:
+def _gl_renderer(platform: str) -> str | None:
+    """The OpenGL driver's name (GL_RENDERER) where a context works on this platform, else None."""
     if platform in NO_GL_PLATFORMS:
-        return False
+        return None
     try:
         import pyqtgraph.opengl  # noqa: F401  (needs PyOpenGL)
     except ImportError:
-        return False
+        return None
     context = QOpenGLContext()
     if not context.create():
-        return False
+        return None
     surface = QOffscreenSurface()
     surface.setFormat(context.format())
     surface.create()
-    ok = surface.isValid() and context.makeCurrent(surface)
-    if ok:
-        context.doneCurrent()
-    return ok
+    if not (surface.isValid() and context.makeCurrent(surface)):
+        return None
+    name = context.functions().glGetString(GL_RENDERER) or ""
+    context.doneCurrent()
+    return str(name)
 
 
 _gl_canvases_made = 0
@@ -71,17 +77,27 @@ def gl_available() -> bool:
     """Whether the OpenGL renderer can run here: a Qt application on a platform that can make a GL context."""
     if QGuiApplication.instance() is None:
         return False
-    return _gl_works(QGuiApplication.platformName())
+    return _gl_renderer(QGuiApplication.platformName()) is not None
+
+
+def gl_in_software() -> bool:
+    """Whether OpenGL here is drawn by the CPU (Mesa's llvmpipe, e.g. under Xvfb or without a GPU driver): a frame
+    then costs ~90 ms against ~7 ms for the projected renderer, and the CPU it takes is the training's."""
+    name = _gl_renderer(QGuiApplication.platformName()) if QGuiApplication.instance() is not None else None
+    return name is not None and any(word in name.lower() for word in SOFTWARE_GL)
 
 
 def resolve_renderer(requested: str, flat: bool = False) -> str:
-    """The renderer that draws for a request: "auto" and "gl" are OpenGL where it works, else the projected
-    renderer; "map" is the map; a circle (d = 2, `flat`) is always drawn flat by the projected renderer."""
+    """The renderer that draws for a request: "gl" is OpenGL where it works, "auto" where a GPU draws it (not a
+    software driver), else the projected renderer; "map" is the map; a circle (d = 2, `flat`) is always drawn flat
+    by the projected renderer."""
     if flat:
         return "projected"
     if requested == "map":
         return "map"
-    return "gl" if requested in ("auto", "gl") and gl_available() else "projected"
+    if requested == "auto":
+        return "gl" if gl_available() and not gl_in_software() else "projected"
+    return "gl" if requested == "gl" and gl_available() else "projected"
 
 
 class SphereView(QWidget):
@@ -90,7 +106,8 @@ class SphereView(QWidget):
     Parameters
     ----------
     parent : parent widget.
-    renderer : "auto" (OpenGL when `gl_available()`, else projected), "gl", "projected" or "map".
+    renderer : "auto" (OpenGL when `gl_available()` and not `gl_in_software()`, else projected), "gl",
+        "projected" or "map".
 
     Signals
     -------

@@ -35,7 +35,7 @@ CHILD = textwrap.dedent(
     from engine.config import apply_overrides
     from engine.trainer import train
     from featlearn_gui.scene import HEAT_OVER, HEAT_UNDER, NEGATIVE, POSITIVE, ViewOptions
-    from featlearn_gui.views.sphere_view import SphereView, gl_available
+    from featlearn_gui.views.sphere_view import SphereView, gl_available, gl_in_software, resolve_renderer
 
     if not gl_available():
         print("no OpenGL context on platform", app.platformName())
@@ -100,6 +100,8 @@ CHILD = textwrap.dedent(
         "hover": hover,
         "hover_off": far_away,
         "where_drawn": where_drawn,
+        "in_software": gl_in_software(),
+        "auto": resolve_renderer("auto"),
     }
     view.close()
     print("RESULT", json.dumps(result))
@@ -136,3 +138,5 @@ def test_gl_view_renders_teachers_and_students_under_xvfb(tmp_path):
     assert result["hover"].startswith("neuron ") and "‖w‖" in result["hover"], result["hover"]
     assert result["hover_off"] == ""
     assert result["where_drawn"], "the hover's screen positions are not where GL draws the students"
+    # Xvfb has no GPU: Mesa draws on the CPU (~90 ms a frame), so "auto" takes the projected renderer, "gl" GL.
+    assert result["in_software"] and result["auto"] == "projected"
