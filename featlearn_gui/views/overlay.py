@@ -113,10 +113,15 @@ def view_layout(width: float, height: float, scene: SphereScene | None, lines: i
     return canvas, area, legend, columns, px
 
 
+def _caption_box(rect: QRectF, px: int) -> QRectF:
+    """Where the first line of words goes: the top left of `rect`, inset."""
+    pad = px * 0.7
+    return QRectF(rect.left() + pad, rect.top() + pad, rect.width() - 2 * pad, px * 1.5)
+
+
 def _captions(painter: QPainter, rect: QRectF, scene: SphereScene, px: int, caption: bool = True,
               title: str = "") -> None:
-    pad = px * 0.7
-    box = QRectF(rect.left() + pad, rect.top() + pad, rect.width() - 2 * pad, px * 1.5)
+    box = _caption_box(rect, px)
     if title:
         bold = QFont(painter.font())
         bold.setBold(True)
@@ -259,18 +264,23 @@ def _colour_bar(painter: QPainter, rect: QRectF, scene: SphereScene, px: int) ->
 class OverlayWidget(QLabel):
     """Transparent layer stacked on the renderer; mouse events pass through to the renderer below.
 
-    A QLabel showing a pixmap of the overlay, painted again only when the text on it or the size changes. `px`:
-    the font size, the legend's (SphereView sets both from the whole view's size).
+    A QLabel showing a pixmap of the overlay (the colour bar, the projection's name), painted again only when they
+    or the size change, and a small label on top of it for the caption (step, L, λ), which changes every frame: a
+    whole-view pixmap repainted for it took ~1 ms a frame. `px`: the font size, the legend's (SphereView sets both
+    from the whole view's size).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the pixmap follows the size
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        for label in (self, caption := QLabel(self)):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            label.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the pixmap follows the size
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.caption = caption
         self._scene: SphereScene | None = None
         self._painted: tuple | None = None
+        self._captioned: tuple | None = None
         self.px = 12
 
     def set_scene(self, scene: SphereScene | None) -> None:
@@ -283,20 +293,47 @@ class OverlayWidget(QLabel):
 
     def _repaint_pixmap(self) -> None:
         scene, ratio = self._scene, self.devicePixelRatioF()
-        heat = scene.heat if scene is not None else None
-        key = (self.width(), self.height(), ratio, self.px, scene is None,
-               scene.caption if scene else "", scene.projection_label if scene else "",
-               (heat.title, heat.status, heat.limit, heat.exceeds) if heat is not None else None)
-        if key == self._painted or self.width() <= 0 or self.height() <= 0:
+        if self.width() <= 0 or self.height() <= 0:
             return
-        self._painted = key
-        pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        heat = scene.heat if scene is not None else None
+        key = (self.width(), self.height(), ratio, self.px, scene is None, scene.projection_label if scene else "",
+               (heat.title, heat.status, heat.limit, heat.exceeds) if heat is not None else None)
+        if key != self._painted:
+            self._painted = key
+            if scene is None or (heat is None and not scene.projection_label):
+                self.setPixmap(QPixmap())  # nothing but the caption: no whole-view layer to blend in each frame
+            else:
+                self.setPixmap(self._paint(self.width(), self.height(), ratio,
+                                           lambda painter, rect: paint_overlay(painter, rect, scene, caption=False,
+                                                                               px=self.px)))
+        band = round(self.px * 2.4)  # the caption's line (see _captions), descenders included
+        key = (self.width(), band, ratio, self.px, scene.caption if scene else "")
+        if key != self._captioned:
+            self._captioned = key
+            self.caption.setGeometry(0, 0, self.width(), band)
+            self.caption.setPixmap(self._paint(self.width(), band, ratio,
+                                               lambda painter, rect: self._paint_caption(painter, rect, scene)))
+
+    def _paint_caption(self, painter: QPainter, rect: QRectF, scene: SphereScene | None) -> None:
+        if scene is None:
+            return
+        font = QFont()
+        font.setPixelSize(self.px)
+        painter.setFont(font)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(TEXT)
+        painter.drawText(_caption_box(rect, self.px), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                         scene.caption)
+
+    @staticmethod
+    def _paint(width: int, height: int, ratio: float, paint) -> QPixmap:
+        pixmap = QPixmap(round(width * ratio), round(height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        paint_overlay(painter, QRectF(0, 0, self.width(), self.height()), scene, px=self.px)
+        paint(painter, QRectF(0, 0, width, height))
         painter.end()
-        self.setPixmap(pixmap)
+        return pixmap
 
 
 class LegendWidget(QLabel):
