@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from featlearn_gui.guide import HELP_SHORTCUT
+from featlearn_gui.model import LOG_TIME_TIP
 
 Key = QtGui.QKeySequence
 SEPARATOR = "-"
@@ -149,10 +150,8 @@ ACTIONS: tuple = (
     Action("&Run", SEPARATOR),
     Action("&Run", "Faster", functools.partial(_speed, direction=1), "]"),
     Action("&Run", "Slower", functools.partial(_speed, direction=-1), "["),
-    Action("&Run", "&Log time", lambda w, checked: setattr(w.model, "log_time", checked), "L",
-           "Playback in proportion to the step: the speed holds at step 1,000, earlier steps play slower and later "
-           "ones faster, so each doubling of the step takes equally long", checkable=True,
-           checked=lambda w: w.model.log_time, name="log time"),
+    Action("&Run", "&Log time", lambda w, checked: setattr(w.model, "log_time", checked), "L", LOG_TIME_TIP,
+           checkable=True, checked=lambda w: w.model.log_time, name="log time"),
     Action("&Run", SEPARATOR),
     Action("&Run", "&Reset", lambda w: w.transport.reset_button.click(), "Ctrl+R"),
     Action("&Run", "&New seed", lambda w: w.transport.seed_button.click(), "Ctrl+N"),

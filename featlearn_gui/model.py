@@ -33,6 +33,8 @@ DEFAULT_SPEED = 500
 # Log time: the speed holds at this step, playback is slower before it and faster after it, in proportion to the
 # step (so each doubling of the step takes equally long: the early events get the time the late ones do).
 LOG_TIME_REFERENCE = 1000
+LOG_TIME_TIP = (f"Playback in proportion to the step: the speed holds at step {LOG_TIME_REFERENCE:,}, earlier steps "
+                "play slower and later ones faster, so each doubling of the step takes equally long")
 # ready: waits for play or →; running: training; paused / stopped: by its own controls; finished: reached its last
 # step; failed: diverged or a device error (the history up to there stays); loaded: read from a file that cannot
 # be continued here.
@@ -259,8 +261,12 @@ class AppModel:
         (from the first recorded step on: every run starts there at a finite pace); 0 at max speed."""
         if not self.log_time or self.speed == 0:
             return float(self.speed)
-        every = min((run.config.record.every for run in self.runs), default=1)
-        return self.speed * max(step, every) / LOG_TIME_REFERENCE
+        return self.speed * max(step, self.record_every) / LOG_TIME_REFERENCE
+
+    @property
+    def record_every(self) -> int:
+        """The finest recording interval of the runs: the least the cursor moves at a time."""
+        return min((run.config.record.every for run in self.runs), default=1)
 
     def toggle_playing(self) -> None:
         self.playing = not self.playing

@@ -387,7 +387,7 @@ class Session(QtCore.QObject):
     def _advance(self, elapsed: float) -> None:
         model = self.model
         if model.speed > 0:
-            every = min((run.config.record.every for run in model.runs), default=1)
+            every = model.record_every
             rate = model.playback_rate(self._target)
             ceiling = model.frontier + rate * LEAD_S + every  # a slow run does not leave the target behind
             self._target = min(self._target + rate * elapsed, ceiling)
@@ -400,7 +400,7 @@ class Session(QtCore.QObject):
     def _replay(self, elapsed: float) -> None:
         """Play through the past at `speed` while the runs keep training ahead of the cursor."""
         model = self.model
-        every = min((run.config.record.every for run in model.runs), default=1)
+        every = model.record_every
         if int(self._replayed) != model.step:  # the cursor was moved: replay from there
             self._replayed = float(model.step)
         # Fractions of a step carry over to the next frame: a slow speed (or early log time) at 60 frames a

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from featlearn_gui import prompts
-from featlearn_gui.model import SPEEDS, AppModel
+from featlearn_gui.model import LOG_TIME_TIP, SPEEDS, AppModel
 from featlearn_gui.panels.steady_size import hold_size, hold_spin_box_size
 from featlearn_gui.session import Session
 
@@ -53,8 +53,7 @@ class TransportPanel(QtWidgets.QWidget):
             self.speed_box.addItem(f"{speed:,} steps/s" if speed else "max speed", speed)
         self.speed_box.setToolTip("Training steps per second of playback; max speed trains as fast as it can")
         self.log_box = QtWidgets.QCheckBox("log")
-        self.log_box.setToolTip("Log time (L): the speed holds at step 1,000; earlier steps play slower and later ones "
-                                "faster, so each doubling of the step takes equally long")
+        self.log_box.setToolTip(f"Log time (L). {LOG_TIME_TIP}")
         self.max_steps_box = QtWidgets.QSpinBox()
         self.max_steps_box.setRange(0, 100_000_000)
         self.max_steps_box.setSingleStep(1000)
@@ -186,7 +185,7 @@ class TransportPanel(QtWidgets.QWidget):
     def _sync(self, *_args) -> None:
         self._stale = False
         model = self.model
-        last, every = model.last_step, min((run.config.record.every for run in model.runs), default=1)
+        last, every = model.last_step, model.record_every
         with QtCore.QSignalBlocker(self.slider), QtCore.QSignalBlocker(self.step_box):
             self.slider.setRange(0, last)
             self.slider.setSingleStep(every)
